@@ -1,0 +1,80 @@
+"""The mistakes a user can make, each a class with a one-line message.
+
+The CLI turns any `CustodyError` into `error: <message>` and a non-zero exit code.
+"""
+
+
+class CustodyError(Exception):
+    """Base class: a problem the user can fix; its message is shown as one line."""
+
+
+class LedgerNotFound(CustodyError):
+    """The ledger does not exist yet (run `custody init`)."""
+
+
+class LedgerExists(CustodyError):
+    """`custody init` on a ledger that is already set up."""
+
+
+class LedgerUnreachable(CustodyError):
+    """The database cannot be reached (server down, share gone)."""
+
+
+class InvalidMediaId(CustodyError):
+    """Text that is not a media ID at all."""
+
+
+class CheckCharacterError(InvalidMediaId):
+    """A media ID whose check character does not match: a misread or a typing slip."""
+
+
+class UnknownMedia(CustodyError):
+    """A well-formed media ID that this ledger has never registered."""
+
+
+class InvalidNhsNumber(CustodyError):
+    """An NHS number that is not 10 digits or fails its Modulus 11 check."""
+
+
+class InvalidOdsCode(CustodyError):
+    """An organisation code that is not 3 to 5 capitals and digits."""
+
+
+class UnknownOrganisation(CustodyError):
+    """An ODS code that is not in this ledger's list of organisations."""
+
+
+class DuplicateOrganisation(CustodyError):
+    """An organisation added twice."""
+
+
+class InvalidTime(CustodyError):
+    """A time that cannot be read, or lies in the future."""
+
+
+class InvalidValue(CustodyError):
+    """A field whose value is not allowed (kind, route, accession, study UID...)."""
+
+
+class MissingException(CustodyError):
+    """An unencrypted medium registered without the exception details the guidance requires."""
+
+
+class BulkRejected(CustodyError):
+    """A bulk file with bad rows: nothing was written; `problems` lists every row."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class UnknownEvent(CustodyError):
+    """An event ID that is not in the ledger."""
+
+
+class NotCorrectable(CustodyError):
+    """An event that a correction may not void (a registration, an event voided already)."""
+
+
+class IntegrityError(CustodyError):
+    """The ledger's hash chain does not verify: something was edited, deleted or inserted."""

@@ -1,0 +1,116 @@
+"""Media IDs, ODS codes and NHS numbers: what people type or scan.
+
+A media ID is the issuing organisation's ODS code, an 8-digit serial and an
+ISO 7064 MOD 37-2 check character: `RGT00000042K`. Capitals and digits only,
+so a keyboard-wedge scanner on any layout types it faithfully; the check
+character catches every single-character error and every adjacent
+transposition. Serials whose check character would be `*` are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ledger.errors import CheckCharacterError, InvalidMediaId, InvalidNhsNumber, InvalidOdsCode
+
+MOD37_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
+SERIAL_DIGITS = 8
+ODS_PATTERN = re.compile(r"[A-Z0-9]{3,5}")
+_MEDIA_PATTERN = re.compile(r"([A-Z0-9]{3,5})([0-9]{8})([0-9A-Z])")
+# Control characters a scanner adds (STX/ETX/CR/LF/TAB...) and separators people type.
+_NOISE = re.compile(r"[\x00-\x20\x7f\-]")
+
+
+def mod37_2(text: str) -> str:
+    """The ISO 7064 MOD 37-2 check character of `text` (capitals and digits)."""
+    p = 0
+    for ch in text:
+        p = ((p + MOD37_ALPHABET.index(ch)) * 2) % 37
+    return MOD37_ALPHABET[(38 - p) % 37]
+
+
+def mod37_2_valid(text: str) -> bool:
+    """True when the last character of `text` is the MOD 37-2 check of the rest."""
+    if len(text) < 2 or any(ch not in MOD37_ALPHABET for ch in text):
+        return False
+    return mod37_2(text[:-1]) == text[-1]
+
+
+class MediaId(NamedTuple):
+    """A parsed media ID."""
+
+    issuer: str
+    serial: int
+    check: str
+
+    def __str__(self) -> str:
+        return f"{self.issuer}{self.serial:0{SERIAL_DIGITS}d}{self.check}"
+
+    @property
+    def grouped(self) -> str:
+        """The ID in groups for reading aloud: `RGT 0000 0042 K`."""
+        s = f"{self.serial:0{SERIAL_DIGITS}d}"
+        return f"{self.issuer} {s[:4]} {s[4:]} {self.check}"
+
+
+def check_ods(code: str) -> str:
+    """The ODS code in capitals, or InvalidOdsCode."""
+    norm = code.strip().upper()
+    if not ODS_PATTERN.fullmatch(norm):
+        raise InvalidOdsCode(f"{code!r} is not an ODS code (3 to 5 capitals and digits, e.g. RGT)")
+    return norm
+
+
+def serial_is_usable(issuer: str, serial: int) -> bool:
+    """A serial is skipped when its check character would be `*` (not keyboard-safe)."""
+    return mod37_2(f"{issuer}{serial:0{SERIAL_DIGITS}d}") != "*"
+
+
+def make_media_id(issuer: str, serial: int) -> MediaId:
+    """The media ID for a usable serial of `issuer`."""
+    body = f"{issuer}{serial:0{SERIAL_DIGITS}d}"
+    check = mod37_2(body)
+    if check == "*":
+        raise ValueError(f"serial {serial} of {issuer} is skipped: its check character is '*'")
+    return MediaId(issuer, serial, check)
+
+
+def normalise_code(raw: str) -> str:
+    """What a scanner or a person typed, without noise: upper case, no spaces or control chars."""
+    text = _NOISE.sub("", raw).upper()
+    # A scanner set to send twice, or a double read in one line: "ABC...ABC...".
+    half = len(text) // 2
+    if len(text) % 2 == 0 and half >= 12 and text[:half] == text[half:]:
+        text = text[:half]
+    return text
+
+
+def parse_media_id(raw: str) -> MediaId:
+    """Parse a typed or scanned media ID, or raise InvalidMediaId / CheckCharacterError."""
+    text = normalise_code(raw)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if not text:
+        raise InvalidMediaId("empty code")
+    if not text.isascii():
+        raise InvalidMediaId(f"{shown!r} has characters that are not plain capitals and digits")
+    m = _MEDIA_PATTERN.fullmatch(text)
+    if not m:
+        raise InvalidMediaId(
+            f"{shown!r} is not a media ID (ODS code, 8-digit serial, check character)"
+        )
+    if not mod37_2_valid(text):
+        raise CheckCharacterError(f"{shown}: misread - scan again (check character does not match)")
+    return MediaId(m.group(1), int(m.group(2)), m.group(3))
+
+
+def check_nhs_number(raw: str) -> str:
+    """The NHS number as 10 digits, or InvalidNhsNumber (Modulus 11 check)."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise InvalidNhsNumber(f"{raw!r} is not an NHS number (10 digits)")
+    import nhs_number  # the maintained Modulus 11 check; imported only when needed
+
+    if not nhs_number.is_valid(digits):
+        raise InvalidNhsNumber(f"{raw!r} is not a valid NHS number (check digit does not match)")
+    return digits
