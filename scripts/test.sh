@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/test-deps.sh
 .venv/bin/ruff check ledger cli labels reports tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
