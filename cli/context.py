@@ -1,0 +1,22 @@
+"""What every command needs: the ledger named by --db / CUSTODY_DB."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
+
+
+def open_ledger(ctx: typer.Context) -> Ledger:
+    """The ledger this command works on (imported here so `--help` stays fast)."""
+    from ledger.api import Ledger
+
+    return Ledger.open(ctx.find_root().obj)
+
+
+def ledger_target(ctx: typer.Context) -> str:
+    """The --db value: path or URL."""
+    return str(ctx.find_root().obj)

@@ -1,0 +1,53 @@
+"""`custody init` and `custody org`: the home organisation and its partners."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from cli.context import ledger_target, open_ledger
+from cli.main import app
+
+org_app = typer.Typer(help="Partner organisations (destinations and senders), by ODS code.")
+app.add_typer(org_app, name="org")
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    org: str = typer.Option(..., "--org", help="The home organisation's ODS code, e.g. RGT."),
+    name: str = typer.Option(..., "--name", help="The home organisation's name."),
+) -> None:
+    """Create the ledger and set the home organisation."""
+    from ledger.api import Ledger
+
+    ledger = Ledger.create(ledger_target(ctx), org, name)
+    home = ledger.home
+    typer.echo(f"created ledger for {home.code} {home.name} at {ledger_target(ctx)}")
+
+
+@org_app.command("add")
+def org_add(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="ODS code, 3 to 5 capitals and digits."),
+    name: str = typer.Option(..., "--name", help="The organisation's name."),
+    address: str = typer.Option(None, "--address", help="Postal address (for return labels)."),
+) -> None:
+    """Add a partner organisation."""
+    org = open_ledger(ctx).add_org(code, name, address)
+    typer.echo(f"added {org.code} {org.name}")
+
+
+@org_app.command("list")
+def org_list(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the organisations, home first."""
+    orgs = open_ledger(ctx).organisations()
+    if as_json:
+        typer.echo(json.dumps([o._asdict() for o in orgs], indent=2))
+        return
+    for o in orgs:
+        typer.echo(f"{o.code:<5}  {o.name}{'  (home)' if o.home else ''}")

@@ -1,0 +1,648 @@
+"""The ledger's public API: every CLI command is a thin wrapper over one call here."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ledger import store
+from ledger.clock import london, parse_time, utcnow
+from ledger.errors import (
+    BulkRejected,
+    CustodyError,
+    DuplicateOrganisation,
+    IntegrityError,
+    InvalidMediaId,
+    InvalidValue,
+    LedgerExists,
+    LedgerNotFound,
+    LedgerUnreachable,
+    NotCorrectable,
+    UnknownEvent,
+    UnknownMedia,
+    UnknownOrganisation,
+)
+from ledger.events import GENESIS, Action, Event, event_hash
+from ledger.ids import check_ods, make_media_id, parse_media_id, serial_is_usable
+from ledger.rules import (
+    EXCEPTIONS,
+    PASSWORD_ROUTES,
+    Context,
+    Registration,
+    registration_problems,
+)
+from ledger.schema import Organisation, SerialCounter, Setting
+from ledger.transitions import MediaState, apply, duplicate_of, effective, fold
+
+ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
+SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
+SERIALS: sa.Table = SerialCounter.__table__  # type: ignore[attr-defined]
+DUPLICATE_WINDOW = timedelta(seconds=10)
+CSV_COLUMNS = (
+    "nhs_number",
+    "destination",
+    "accession",
+    "study_uid",
+    "kind",
+    "urgent",
+    "encrypted",
+    "exception",
+    "approved_by",
+    "exception_reason",
+)
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+
+
+class Org(NamedTuple):
+    """An organisation in this ledger."""
+
+    code: str
+    name: str
+    address: str | None
+    home: bool
+
+
+class ScanResult(NamedTuple):
+    """What became of one scanned code."""
+
+    code: str
+    outcome: Literal["recorded", "duplicate", "refused"]
+    media_id: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    anomaly: str | None = None
+    event_id: str | None = None
+
+
+class VerifyReport(NamedTuple):
+    """A verified ledger: how many events, and the digest of the last."""
+
+    events: int
+    head: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """A medium with its whole history, for `custody show`."""
+
+    state: MediaState
+    events: list[Event]
+
+    @property
+    def voided(self) -> set[str]:
+        """The events that a correction voided."""
+        kept = {e.event_id for e in effective(self.events)}
+        return {e.event_id for e in self.events if e.action != Action.CORRECT} - kept
+
+
+def default_operator() -> str:
+    """Who is scanning: CUSTODY_OPERATOR, else the OS user."""
+    return os.environ.get("CUSTODY_OPERATOR") or getpass.getuser()
+
+
+def _flag(value: str, column: str, default: bool) -> bool:
+    """A yes/no CSV cell."""
+    v = value.strip().lower()
+    if not v:
+        return default
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise InvalidValue(f"{column} {value!r} is not yes/no")
+
+
+class Ledger:
+    """A custody ledger: register media, record scans, derive status, verify the chain."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        duplicate_window: timedelta = DUPLICATE_WINDOW,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.duplicate_window = duplicate_window
+        self._home: Org | None = None
+        self._held: sa.Connection | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[Ledger]:
+        """Keep one connection open for a run of scans (each still its own transaction)."""
+        if self._held is not None:
+            yield self
+            return
+        try:
+            conn = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise LedgerUnreachable(f"cannot reach the ledger: {exc.orig}") from None
+        self._held = conn
+        try:
+            with conn:
+                yield self
+        finally:
+            self._held = None
+
+    def _tx(self, *, write: bool = False) -> AbstractContextManager[sa.Connection]:
+        """One short transaction, on the held connection if there is one."""
+        return store.connect(self.engine, write=write, held=self._held)
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, target: str, code: str, name: str, **kwargs: Any) -> Ledger:
+        """Create a new ledger with its home organisation; refuses an existing one."""
+        code = check_ods(code)
+        engine = store.open_engine(target, create=True)
+        with store.connect(engine) as conn:
+            if (
+                sa.inspect(conn).has_table("settings")
+                and conn.execute(
+                    sa.select(SETTINGS.c.value).where(SETTINGS.c.key == "home")
+                ).first()
+            ):
+                raise LedgerExists(f"a ledger already exists at {target}; nothing changed")
+        store.create_schema(engine)
+        with store.connect(engine, write=True) as conn:
+            conn.execute(sa.insert(ORGS).values(code=code, name=name, address=None, home=True))
+            conn.execute(sa.insert(SETTINGS).values(key="home", value=code))
+        return cls(engine, **kwargs)
+
+    @classmethod
+    def open(cls, target: str, **kwargs: Any) -> Ledger:
+        """Open an existing ledger."""
+        ledger = cls(store.open_engine(target), **kwargs)
+        ledger.home  # noqa: B018 - fail now, clearly, if this is not a ledger
+        return ledger
+
+    @property
+    def home(self) -> Org:
+        """The organisation this ledger belongs to."""
+        if self._home is None:
+            with self._tx() as conn:
+                try:
+                    row = conn.execute(sa.select(ORGS).where(ORGS.c.home == sa.true())).first()
+                except sa.exc.OperationalError:
+                    row = None
+                except sa.exc.ProgrammingError:
+                    row = None
+            if row is None:
+                raise LedgerNotFound("this database is not a custody ledger: run `custody init`")
+            self._home = Org(row.code, row.name, row.address, row.home)
+        return self._home
+
+    # -- organisations --------------------------------------------------------------
+
+    def add_org(self, code: str, name: str, address: str | None = None) -> Org:
+        """Add a partner organisation (destination or sender)."""
+        code = check_ods(code)
+        if not name.strip():
+            raise InvalidValue("an organisation needs a name")
+        with self._tx(write=True) as conn:
+            if conn.execute(sa.select(ORGS.c.code).where(ORGS.c.code == code)).first():
+                raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
+            conn.execute(sa.insert(ORGS).values(code=code, name=name, address=address, home=False))
+        return Org(code, name, address, False)
+
+    def organisations(self) -> list[Org]:
+        """Every organisation, home first."""
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(ORGS).order_by(ORGS.c.home.desc(), ORGS.c.code))
+            return [Org(r.code, r.name, r.address, r.home) for r in rows]
+
+    def org(self, code: str) -> Org:
+        """One organisation by ODS code, or UnknownOrganisation."""
+        code = check_ods(code)
+        for org in self.organisations():
+            if org.code == code:
+                return org
+        raise UnknownOrganisation(f"unknown organisation {code!r} (add it with `custody org add`)")
+
+    # -- times ------------------------------------------------------------------------
+
+    def when(self, text: str | None) -> datetime:
+        """When something happened: a typed ISO 8601 time (not in the future), or now."""
+        now = self.clock()
+        return now if text is None else parse_time(text, now)
+
+    def _check_at(self, at: datetime | None) -> datetime:
+        """A given time, refused if it is in the future."""
+        now = self.clock()
+        if at is None:
+            return now
+        return parse_time(at.isoformat(), now)
+
+    # -- registration ---------------------------------------------------------------
+
+    def _context(self, *, require_exception: bool = True) -> Context:
+        codes = frozenset(o.code for o in self.organisations())
+        return Context(codes, self.home.code, require_exception)
+
+    def register(
+        self, reg: Registration, *, operator: str, at: datetime | None = None
+    ) -> MediaState:
+        """Register one medium; returns its state with the new media ID."""
+        problems = registration_problems(_normalised(reg), self._context())
+        if problems:
+            raise InvalidValue("; ".join(problems))
+        return self._register([_normalised(reg)], operator=operator, at=self._check_at(at))[0]
+
+    def register_many(
+        self,
+        regs: Sequence[Registration],
+        *,
+        operator: str,
+        at: datetime | None = None,
+        lines: Sequence[int] | None = None,
+        earlier_problems: Sequence[str] = (),
+    ) -> list[MediaState]:
+        """Register a batch, all or nothing: any bad row rejects the lot, every row listed."""
+        ctx = self._context(require_exception=False)
+        normal = [_normalised(r) for r in regs]
+        numbers = lines or range(2, len(regs) + 2)
+        problems = list(earlier_problems) + [
+            f"line {n}: {'; '.join(p)}"
+            for n, r in zip(numbers, normal, strict=True)
+            if (p := registration_problems(r, ctx))
+        ]
+        if problems:
+            rows = len(regs) + len(earlier_problems)
+            raise BulkRejected(
+                f"{len(problems)} bad row(s) of {rows}; nothing was registered", problems
+            )
+        if not normal:
+            raise BulkRejected("no rows to register; nothing was registered", [])
+        return self._register(normal, operator=operator, at=self._check_at(at))
+
+    def register_csv(self, path: Path, *, operator: str) -> list[MediaState]:
+        """Register every row of a CSV file, all or nothing."""
+        lines, regs, problems = read_registrations(path)
+        return self.register_many(regs, operator=operator, lines=lines, earlier_problems=problems)
+
+    def _register(
+        self, regs: Sequence[Registration], *, operator: str, at: datetime
+    ) -> list[MediaState]:
+        issuer = self.home.code
+        recorded_at = self.clock()
+        with self._tx(write=True) as conn:
+            last = conn.execute(
+                sa.select(SERIALS.c.last).where(SERIALS.c.issuer == issuer)
+            ).scalar_one_or_none()
+            serial = last or 0
+            events, states = [], []
+            for reg in regs:
+                serial += 1
+                while not serial_is_usable(issuer, serial):
+                    serial += 1
+                media_id = str(make_media_id(issuer, serial))
+                event = Event(
+                    event_id=str(uuid.uuid4()),
+                    media_id=media_id,
+                    action=Action.REGISTER,
+                    at=at,
+                    recorded_at=recorded_at,
+                    site=issuer,
+                    operator=operator,
+                    detail=_registration_detail(reg, issuer),
+                )
+                events.append(event)
+                states.append(apply(MediaState(media_id=media_id), event))
+            if last is None:
+                conn.execute(sa.insert(SERIALS).values(issuer=issuer, last=serial))
+            else:
+                conn.execute(
+                    sa.update(SERIALS).where(SERIALS.c.issuer == issuer).values(last=serial)
+                )
+            store.append(conn, events)
+            store.save_media(conn, states, new=True)
+        return states
+
+    # -- events on a medium ------------------------------------------------------------
+
+    def password_sent(
+        self,
+        code: str,
+        *,
+        via: str,
+        to: str | None = None,
+        operator: str,
+        at: datetime | None = None,
+    ) -> Event:
+        """Record that (and how) a medium's password was sent. The password is never stored."""
+        if via not in PASSWORD_ROUTES:
+            raise InvalidValue(f"--via {via!r} is not one of {', '.join(PASSWORD_ROUTES)}")
+        media_id = str(parse_media_id(code))
+        when = self._check_at(at)
+        with self._tx(write=True) as conn:
+            events = self._events_or_fail(conn, media_id)
+            state = fold(media_id, events)
+            if not state.encrypted:
+                raise InvalidValue(f"{media_id} is not encrypted: it has no password to send")
+            detail: dict[str, Any] = {"via": via}
+            if to:
+                detail["to"] = to
+            event = self._event(
+                media_id, Action.PASSWORD_SENT, when, self.home.code, operator, detail
+            )
+            self._record(conn, media_id, events, event)
+        return event
+
+    def scan(
+        self,
+        action: str,
+        code: str,
+        *,
+        site: str | None = None,
+        operator: str,
+        at: datetime | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> ScanResult:
+        """Record one scan; never raises for a bad code, which is refused with a reason."""
+        if action not in {a.value for a in _SCANS}:
+            raise InvalidValue(f"{action!r} is not a scan action ({', '.join(_SCANS)})")
+        try:
+            media_id = str(parse_media_id(code))
+        except InvalidMediaId as exc:
+            return ScanResult(code, "refused", reason=str(exc))
+        when = at or self.clock()
+        with self._tx(write=True) as conn:
+            events = store.media_events(conn, media_id)
+            if not events:
+                return ScanResult(
+                    code, "refused", media_id, reason=f"{media_id}: unknown medium (not registered)"
+                )
+            dup = duplicate_of(events, action, when, self.duplicate_window)
+            if dup is not None:
+                state = fold(media_id, events)
+                return ScanResult(
+                    code,
+                    "duplicate",
+                    media_id,
+                    status=str(state.status),
+                    reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
+                    event_id=dup.event_id,
+                )
+            event = self._event(
+                media_id, action, when, site or self.home.code, operator, detail or {}
+            )
+            state = self._record(conn, media_id, events, event)
+        anomaly = next((a.text for a in state.anomalies if a.event_id == event.event_id), None)
+        return ScanResult(
+            code, "recorded", media_id, str(state.status), anomaly=anomaly, event_id=event.event_id
+        )
+
+    def correct(self, event_id: str, *, reason: str, operator: str) -> Event:
+        """Void an earlier event with a new one; nothing is edited or deleted."""
+        if not reason.strip():
+            raise InvalidValue("a correction needs a reason")
+        with self._tx(write=True) as conn:
+            row = conn.execute(
+                sa.select(store.EVENTS).where(store.EVENTS.c.event_id == event_id.strip().lower())
+            ).first()
+            if row is None:
+                raise UnknownEvent(f"no event {event_id!r} in this ledger")
+            target = store.to_event(row)
+            if target.action == Action.REGISTER:
+                raise NotCorrectable(
+                    "a registration cannot be voided; record the medium as destroyed instead"
+                )
+            events = store.media_events(conn, target.media_id)
+            if target.action != Action.CORRECT and target.event_id not in {
+                e.event_id for e in effective(events)
+            }:
+                raise NotCorrectable(f"event {target.event_id} is voided already")
+            event = self._event(
+                target.media_id,
+                Action.CORRECT,
+                self.clock(),
+                self.home.code,
+                operator,
+                {"voids": target.event_id, "reason": reason.strip()},
+            )
+            self._record(conn, target.media_id, events, event)
+        return event
+
+    def record_events(self, events: Iterable[Event]) -> tuple[list[Event], list[Event]]:
+        """Record events made elsewhere (a journal, a manifest); an event ID seen before is skipped.
+
+        Returns (recorded, already there). Media must be known to this ledger.
+        """
+        incoming = list(events)
+        with self._tx(write=True) as conn:
+            seen = store.known_event_ids(conn, [e.event_id for e in incoming])
+            fresh = [e for e in incoming if e.event_id not in seen]
+            by_media: dict[str, list[Event]] = {}
+            for e in fresh:
+                by_media.setdefault(e.media_id, []).append(e)
+            for media_id, new in by_media.items():
+                before = self._events_or_fail(conn, media_id)
+                stamped = [replace(e, seq=(before[-1].seq or 0) + 1 + i) for i, e in enumerate(new)]
+                store.append(conn, new)
+                store.save_media(conn, [fold(media_id, before + stamped)], new=False)
+        return fresh, [e for e in incoming if e.event_id in seen]
+
+    def _event(
+        self,
+        media_id: str,
+        action: str,
+        at: datetime,
+        site: str,
+        operator: str,
+        detail: dict[str, Any],
+    ) -> Event:
+        return Event(
+            event_id=str(uuid.uuid4()),
+            media_id=media_id,
+            action=action,
+            at=at,
+            recorded_at=self.clock(),
+            site=site,
+            operator=operator,
+            detail=detail,
+        )
+
+    def _events_or_fail(self, conn: sa.Connection, media_id: str) -> list[Event]:
+        events = store.media_events(conn, media_id)
+        if not events:
+            raise UnknownMedia(f"{media_id}: unknown medium (not registered in this ledger)")
+        return events
+
+    def _record(
+        self, conn: sa.Connection, media_id: str, before: list[Event], event: Event
+    ) -> MediaState:
+        """Append one event and refresh the medium's projection from all its events."""
+        seq = store.append(conn, [event])
+        state = fold(media_id, [*before, replace(event, seq=seq)])
+        store.save_media(conn, [state], new=False)
+        return state
+
+    # -- reading ------------------------------------------------------------------------
+
+    def show(self, code: str) -> MediaRecord:
+        """A medium's state and its whole history."""
+        media_id = str(parse_media_id(code))
+        with self._tx() as conn:
+            events = self._events_or_fail(conn, media_id)
+        return MediaRecord(fold(media_id, events), events)
+
+    def list_media(
+        self, *, status: str | None = None, destination: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Media from the projection, optionally by status or destination; newest first."""
+        query = sa.select(store.MEDIA).order_by(store.MEDIA.c.media_id.desc())
+        if status:
+            query = query.where(store.MEDIA.c.status == status)
+        if destination:
+            query = query.where(store.MEDIA.c.destination == check_ods(destination))
+        with self._tx() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def verify(self) -> VerifyReport:
+        """Recompute the hash chain; IntegrityError names the first event that fails."""
+        prev, count, last_seq = GENESIS, 0, 0
+        with self._tx() as conn:
+            head_count, head_hash = store.head(conn)
+            rows = conn.execution_options(yield_per=5000).execute(
+                sa.select(store.EVENTS).order_by(store.EVENTS.c.seq)
+            )
+            for row in rows:
+                event = store.to_event(row)
+                where = f"event #{row.seq} ({row.event_id})"
+                if row.prev_hash != prev:
+                    raise IntegrityError(
+                        f"{where} does not follow the event before it: "
+                        "an event was deleted, inserted or reordered"
+                    )
+                if event_hash(event, prev) != row.hash:
+                    raise IntegrityError(f"{where} does not verify: its content was changed")
+                prev, count, last_seq = row.hash, count + 1, row.seq
+        if count != head_count or prev != head_hash:
+            raise IntegrityError(
+                f"the chain head records {head_count} events but {count} verify "
+                f"(last #{last_seq}): events were deleted from the end"
+            )
+        return VerifyReport(count, prev)
+
+
+_SCANS = (
+    Action.DISPATCH,
+    Action.RECEIVE,
+    Action.TO_PACS,
+    Action.IMPORTED,
+    Action.IMPORT_FAILED,
+    Action.RETURNED,
+    Action.DESTROYED,
+    Action.LOST,
+)
+
+
+def _normalised(reg: Registration) -> Registration:
+    """Trimmed, upper-cased codes; empty optional fields as None."""
+
+    def opt(v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    return replace(
+        reg,
+        nhs_number=reg.nhs_number.replace(" ", "").replace("-", "").strip(),
+        destination=reg.destination.strip().upper(),
+        accession=opt(reg.accession),
+        study_uid=opt(reg.study_uid),
+        kind=reg.kind.strip().lower(),
+        exception=opt(reg.exception),
+        approved_by=opt(reg.approved_by),
+        exception_reason=opt(reg.exception_reason),
+    )
+
+
+def _registration_detail(reg: Registration, issuer: str) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "issuer": issuer,
+        "nhs_number": reg.nhs_number,
+        "destination": reg.destination,
+        "kind": reg.kind,
+        "urgent": reg.urgent,
+        "encrypted": reg.encrypted,
+    }
+    if reg.accession:
+        detail["accession"] = reg.accession
+    if reg.study_uid:
+        detail["study_uid"] = reg.study_uid
+    if reg.exception:
+        detail["exception"] = {
+            "code": reg.exception,
+            "approved_by": reg.approved_by,
+            "reason": reg.exception_reason,
+        }
+    return detail
+
+
+def read_registrations(path: Path) -> tuple[list[int], list[Registration], list[str]]:
+    """Registrations from a CSV file with their line numbers, and every row that cannot be read."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {path}: {exc.strerror}") from None
+    lines: list[int] = []
+    regs: list[Registration] = []
+    problems: list[str] = []
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InvalidValue(f"{path.name} is not a readable CSV file: {exc}") from None
+        missing = [c for c in ("nhs_number", "destination") if c not in header]
+        if missing:
+            raise InvalidValue(f"{path.name}: header lacks required column(s) {', '.join(missing)}")
+        unknown = [h for h in header if h not in CSV_COLUMNS]
+        if unknown:
+            raise InvalidValue(f"{path.name}: unknown column(s) {', '.join(unknown)}")
+        reader.fieldnames = header
+        try:
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    problems.append(f"line {line}: more cells than header columns")
+                    continue
+                cells = {k: (v or "") for k, v in row.items()}
+                try:
+                    reg = Registration(
+                        nhs_number=cells["nhs_number"],
+                        destination=cells["destination"],
+                        accession=cells.get("accession"),
+                        study_uid=cells.get("study_uid"),
+                        kind=cells.get("kind") or "cd",
+                        urgent=_flag(cells.get("urgent", ""), "urgent", False),
+                        encrypted=_flag(cells.get("encrypted", ""), "encrypted", True),
+                        exception=cells.get("exception"),
+                        approved_by=cells.get("approved_by"),
+                        exception_reason=cells.get("exception_reason"),
+                    )
+                except CustodyError as exc:
+                    problems.append(f"line {line}: {exc}")
+                    continue
+                lines.append(line)
+                regs.append(reg)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InvalidValue(f"{path.name} is not a readable CSV file: {exc}") from None
+    return lines, regs, problems
+
+
+def exception_label(code: str | None) -> str | None:
+    """The words for an encryption exception code."""
+    return EXCEPTIONS.get(code) if code else None

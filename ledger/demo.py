@@ -1,0 +1,281 @@
+"""A realistic synthetic ledger: one hospital, its partners, three months of media.
+
+Synthetic NHS numbers only (the nhs-number package's never-issued range).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ledger.api import Ledger, Registration
+from ledger.clock import LONDON, utcnow
+
+HOME = (
+    "RGT",
+    "Cambridge University Hospitals NHS Foundation Trust",
+    "Addenbrooke's Hospital, Hills Road, Cambridge CB2 0QQ",
+)
+PARTNERS = [
+    ("RGN", "North West Anglia NHS Foundation Trust", "Peterborough City Hospital, PE3 9GZ"),
+    (
+        "RM1",
+        "Norfolk and Norwich University Hospitals NHS Foundation Trust",
+        "Colney Lane, Norwich NR4 7UY",
+    ),
+    ("RQW", "The Princess Alexandra Hospital NHS Trust", "Hamstel Road, Harlow CM20 1QX"),
+    ("RJ1", "Guy's and St Thomas' NHS Foundation Trust", "Westminster Bridge Road, London SE1 7EH"),
+    (
+        "RRV",
+        "University College London Hospitals NHS Foundation Trust",
+        "235 Euston Road, London NW1 2BU",
+    ),
+    ("RAL", "Royal Free London NHS Foundation Trust", "Pond Street, London NW3 2QG"),
+]
+ADMINS = ["a.patel", "s.okafor", "l.nguyen"]
+POST_ROOM = ["post.room1", "m.jones", "k.wright"]
+PACS_TEAM = ["pacs.desk", "r.singh", "e.murphy"]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What `custody demo` made and where."""
+
+    db_path: Path
+    media: int
+    events: int
+    head: str
+    by_status: dict[str, int]
+    organisations: int
+    anomalies: int
+    exceptions: int
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One planned event: when it happened, how late it is recorded, what, where, who.
+
+    For a password-sent step, `site` holds the route (email, letter, enclosed).
+    """
+
+    at: datetime
+    delay: timedelta
+    action: str
+    site: str
+    who: str
+
+
+@dataclass
+class _Plan:
+    """One medium's planned life: its registration, then its steps."""
+
+    registration: Registration
+    registered_at: datetime
+    steps: list[_Step] = field(default_factory=list)
+
+
+def _working_time(rng: random.Random, day: datetime) -> datetime:
+    """A moment in working hours on `day` or the next weekday."""
+    local = day.astimezone(LONDON)
+    while local.weekday() >= 5:
+        local += timedelta(days=1)
+    return local.replace(
+        hour=rng.randint(8, 16), minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0
+    )
+
+
+def _plan_media(rng: random.Random, now: datetime, count: int) -> list[_Plan]:
+    import nhs_number
+
+    random.seed(rng.random())  # nhs_number draws from the module-level generator
+    numbers = nhs_number.generate(quantity=count)
+    plans = []
+    for i in range(count):
+        dest = rng.choice(PARTNERS)[0]
+        urgent = rng.random() < 0.08
+        encrypted, exception, approver, why = True, None, None, None
+        roll = rng.random()
+        if roll < 0.03:
+            encrypted, exception, approver, why = (
+                False,
+                "urgent-clinical",
+                "Dr H. Clarke (consultant neuroradiologist)",
+                "neurosurgical referral; no image link available out of hours",
+            )
+        elif roll < 0.05:
+            encrypted, exception, approver, why = (
+                False,
+                "patient-handover",
+                "patient (informed of the risk, signed)",
+                "patient collected the disc in person for a private second opinion",
+            )
+        elif roll < 0.06:
+            encrypted, exception, approver, why = (
+                False,
+                "secure-with-notes",
+                "medico-legal office",
+                "registered delivery with the notes to the instructing solicitor",
+            )
+        elif roll < 0.065:
+            encrypted = False  # a paper-log backfill with no exception: an incident in itself
+        reg = Registration(
+            nhs_number=numbers[i],
+            destination=dest,
+            accession=f"RGT{rng.randint(10**6, 10**7 - 1)}",
+            study_uid=f"1.2.826.0.1.3680043.10.1082.{rng.randint(10**9, 10**10)}.{i + 1}",
+            kind=rng.choices(["cd", "dvd", "usb"], [85, 10, 5])[0],
+            urgent=urgent,
+            encrypted=encrypted,
+            exception=exception,
+            approved_by=approver,
+            exception_reason=why,
+        )
+        registered = _working_time(rng, now - timedelta(days=rng.uniform(1, 92)))
+        plan = _Plan(reg, registered)
+        _plan_journey(rng, plan, now)
+        plans.append(plan)
+    return plans
+
+
+def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
+    """A plausible life for one disc, cut off at `now`; a few go wrong on purpose."""
+    reg = plan.registration
+    t = plan.registered_at
+    quick = timedelta(minutes=rng.randint(1, 20))
+
+    def step(days: float, action: str, site: str, who: list[str], late: bool = False) -> bool:
+        nonlocal t
+        t = max(_working_time(rng, t + timedelta(days=days)), t + timedelta(minutes=10))
+        if t > now - timedelta(hours=1):
+            return False
+        delay = timedelta(days=rng.randint(2, 6)) if late else quick
+        plan.steps.append(_Step(t, delay, action, site, rng.choice(who)))
+        return True
+
+    if reg.encrypted:
+        r = rng.random()
+        # 4% never recorded as sent; a few put in the parcel with the disc.
+        route, after = (
+            ("email", timedelta(minutes=rng.randint(5, 90)))
+            if r < 0.86
+            else ("letter", timedelta(hours=rng.randint(1, 6)))
+            if r < 0.93
+            else ("enclosed", timedelta(minutes=rng.randint(5, 30)))
+            if r < 0.96
+            else (None, timedelta(0))
+        )
+        if route and t + after < now:
+            plan.steps.append(_Step(t + after, quick, "password-sent", route, rng.choice(ADMINS)))
+    fate = rng.random()
+    dest = reg.destination
+    if fate < 0.02:  # arrives without a dispatch scan
+        step(rng.uniform(2, 5), "receive", dest, POST_ROOM)
+        step(rng.uniform(0, 2), "to-pacs", dest, POST_ROOM)
+        return
+    if not step(rng.uniform(0, 2), "dispatch", "RGT", POST_ROOM):
+        return
+    if fate < 0.045:
+        step(rng.uniform(8, 15), "lost", "RGT", ADMINS)
+        return
+    if fate < 0.07:  # overdue: still in the post
+        return
+    wrong = fate < 0.085
+    site = rng.choice([p[0] for p in PARTNERS if p[0] != dest]) if wrong else dest
+    if not step(rng.uniform(1, 5), "receive", site, POST_ROOM, late=rng.random() < 0.1):
+        return
+    if wrong:
+        step(rng.uniform(1, 3), "returned", site, POST_ROOM)
+        return
+    if fate < 0.11:  # sitting in a clinician's tray
+        return
+    if not step(rng.uniform(0, 3), "to-pacs", dest, POST_ROOM):
+        return
+    if fate < 0.16:
+        if step(rng.uniform(0, 2), "import-failed", dest, PACS_TEAM) and fate < 0.14:
+            step(rng.uniform(0, 2), "imported", dest, PACS_TEAM)
+        return
+    if not step(rng.uniform(0, 3), "imported", dest, PACS_TEAM):
+        return
+    if fate > 0.93:
+        step(rng.uniform(5, 20), "destroyed", dest, PACS_TEAM)
+
+
+def build_demo(directory: Path, *, seed: int = 20251224, count: int = 320) -> DemoSummary:
+    """Build (or rebuild) the demo ledger in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    db = directory / "ledger.db"
+    for stale in (db, db.with_name("ledger.db-wal"), db.with_name("ledger.db-shm")):
+        stale.unlink(missing_ok=True)
+    rng = random.Random(seed)
+    now = utcnow()
+    plans = sorted(_plan_media(rng, now, count), key=lambda p: p.registered_at)
+    start = min(p.registered_at for p in plans) - timedelta(days=1)
+    clock = [start]
+    ledger = Ledger.create(str(db), HOME[0], HOME[1], clock=lambda: clock[0])
+    for code, name, address in PARTNERS:
+        ledger.add_org(code, name, address)
+
+    # Everything that gets recorded, in the order it was recorded.
+    timeline: list[tuple[datetime, int, _Plan, _Step | None]] = []
+    for plan in plans:
+        timeline.append((plan.registered_at, 0, plan, None))
+        for k, s in enumerate(plan.steps):
+            timeline.append((min(s.at + s.delay, now), k + 1, plan, s))
+    timeline.sort(key=lambda x: (x[0], x[1]))
+
+    media_of: dict[int, str] = {}
+    for recorded, _order, plan, step in timeline:
+        clock[0] = recorded
+        if step is None:
+            states = ledger.register_many(
+                [plan.registration], operator=rng.choice(ADMINS), at=plan.registered_at
+            )
+            media_of[id(plan)] = states[0].media_id
+            continue
+        media_id = media_of[id(plan)]
+        if step.action == "password-sent":
+            ledger.password_sent(
+                media_id,
+                via=step.site,
+                to="radiology.cds@nhs.net" if step.site == "email" else None,
+                operator=step.who,
+                at=step.at,
+            )
+            continue
+        ledger.scan(step.action, media_id, site=step.site, operator=step.who, at=step.at)
+        if rng.random() < 0.03:  # the scanner read twice
+            ledger.scan(
+                step.action,
+                media_id,
+                site=step.site,
+                operator=step.who,
+                at=step.at + timedelta(seconds=2),
+            )
+    # A wrong scan, put right: a disc scanned "lost" by mistake, then the correction.
+    clock[0] = now - timedelta(hours=2)
+    imported = ledger.list_media(status="imported")
+    if imported:
+        wrong = ledger.scan("lost", imported[0]["media_id"], operator="m.jones", at=clock[0])
+        clock[0] = now - timedelta(hours=1)
+        if wrong.event_id:
+            ledger.correct(
+                wrong.event_id,
+                reason="wrong disc scanned at the lost-mail desk",
+                operator="a.patel",
+            )
+    clock[0] = now
+    report = ledger.verify()
+    rows = ledger.list_media()
+    return DemoSummary(
+        db_path=db,
+        media=len(rows),
+        events=report.events,
+        head=report.head,
+        by_status=dict(Counter(r["status"] for r in rows).most_common()),
+        organisations=len(PARTNERS) + 1,
+        anomalies=sum(1 for r in rows if r["anomalies"]),
+        exceptions=sum(1 for r in rows if r["exception"]),
+    )

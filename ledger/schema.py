@@ -1,0 +1,115 @@
+"""The tables. `events` is the ledger; `media` is a projection rebuilt from it.
+
+Times are stored as fixed-width UTC text (see ledger.clock) so that they sort,
+compare and hash the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class Setting(SQLModel, table=True):
+    """Ledger-wide settings: the home organisation, the schema version."""
+
+    __tablename__ = "settings"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Organisation(SQLModel, table=True):
+    """An NHS organisation by ODS code: home, destinations, senders."""
+
+    __tablename__ = "organisations"
+    code: str = Field(primary_key=True, max_length=5)
+    name: str
+    address: str | None = None
+    home: bool = False
+
+
+class EventRow(SQLModel, table=True):
+    """One event, append-only; `seq` orders the hash chain."""
+
+    __tablename__ = "events"
+    seq: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    media_id: str = Field(index=True, max_length=16)
+    action: str = Field(max_length=20)
+    at: str = Field(index=True, max_length=27)
+    recorded_at: str = Field(max_length=27)
+    site: str = Field(max_length=5)
+    operator: str
+    detail: str
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class MediaRow(SQLModel, table=True):
+    """A medium's current state, derived from its events by ledger.transitions.fold."""
+
+    __tablename__ = "media"
+    media_id: str = Field(primary_key=True, max_length=16)
+    registered: bool = True
+    issuer: str = Field(max_length=5)
+    destination: str = Field(index=True, max_length=5)
+    kind: str = "cd"
+    urgent: bool = False
+    encrypted: bool = True
+    exception: str | None = None
+    nhs_number: str | None = None
+    accession: str | None = None
+    study_uid: str | None = None
+    status: str = Field(index=True)
+    status_at: str | None = None
+    registered_at: str | None = None
+    dispatched_at: str | None = None
+    received_at: str | None = None
+    received_site: str | None = None
+    to_pacs_at: str | None = None
+    imported_at: str | None = None
+    import_failed_at: str | None = None
+    returned_at: str | None = None
+    destroyed_at: str | None = None
+    lost_at: str | None = None
+    password_sent_at: str | None = None
+    password_via: str | None = None
+    labelled: int = 0
+    misdelivered: bool = False
+    anomalies: int = 0
+
+
+class SerialCounter(SQLModel, table=True):
+    """The last serial issued for each issuing organisation."""
+
+    __tablename__ = "serials"
+    issuer: str = Field(primary_key=True, max_length=5)
+    last: int = 0
+
+
+class ChainHead(SQLModel, table=True):
+    """The end of the hash chain; locked by every writer so the chain never forks."""
+
+    __tablename__ = "chain_head"
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    count: int = 0
+    hash: str = Field(max_length=64)
+
+
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+]
+
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION custody_events_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'events are append-only'; END $$ LANGUAGE plpgsql",
+    "DROP TRIGGER IF EXISTS events_append_only ON events",
+    "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION custody_events_append_only()",
+    "DROP TRIGGER IF EXISTS events_no_truncate ON events",
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION custody_events_append_only()",
+]

@@ -1,0 +1,296 @@
+"""Storage: one SQLAlchemy engine per ledger, SQLite file or PostgreSQL URL.
+
+Writers are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: the chain head
+row locked FOR UPDATE) so the hash chain never forks; transactions stay short
+so a station and an admin can share one SQLite file without "database is
+locked".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from ledger.clock import from_text, to_text
+from ledger.errors import LedgerNotFound, LedgerUnreachable
+from ledger.events import GENESIS, Event, detail_text, event_hash
+from ledger.schema import (
+    APPEND_ONLY_POSTGRESQL,
+    APPEND_ONLY_SQLITE,
+    ChainHead,
+    EventRow,
+    MediaRow,
+)
+from ledger.transitions import MediaState
+
+EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+MEDIA: sa.Table = MediaRow.__table__  # type: ignore[attr-defined]
+HEAD: sa.Table = ChainHead.__table__  # type: ignore[attr-defined]
+BUSY_TIMEOUT_MS = 15000
+
+
+def database_url(target: str) -> str:
+    """An SQLAlchemy URL for a file path or URL."""
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def open_engine(target: str, *, create: bool = False) -> Engine:
+    """An engine for the ledger at `target`; with `create`, a new SQLite file is made 0600."""
+    url = database_url(target)
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            if not create:
+                raise LedgerNotFound(f"no ledger at {path}: run `custody init` first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _tune_sqlite(engine)
+        return engine
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise LedgerUnreachable(f"cannot use database URL {url!r}: {exc}") from None
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL and a busy timeout; we issue BEGIN ourselves so writers can take the lock up front."""
+
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("custody_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for an SQLite ledger."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def connect(
+    engine: Engine, *, write: bool = False, held: Connection | None = None
+) -> Iterator[Connection]:
+    """One short transaction; a write transaction holds the writer lock from its start.
+
+    `held` is a connection kept open across many transactions (a scanning run).
+    """
+    if held is not None:
+        with _transaction(held, write):
+            yield held
+        return
+    try:
+        conn = engine.connect()
+    except sa.exc.OperationalError as exc:
+        raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+    with conn, _transaction(conn, write):
+        yield conn
+
+
+@contextmanager
+def _transaction(conn: Connection, write: bool) -> Iterator[None]:
+    conn.execution_options(custody_write=write)
+    try:
+        with conn.begin():
+            if write and conn.dialect.name != "sqlite":
+                conn.execute(_LOCK_HEAD)
+            yield
+    except sa.exc.OperationalError as exc:
+        raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    """The database driver's message, first line only, without SQLAlchemy's addenda."""
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table, the append-only triggers and the chain head."""
+    SQLModel.metadata.create_all(engine)
+    with connect(engine, write=True) as conn:
+        for ddl in APPEND_ONLY_SQLITE if is_sqlite(engine) else APPEND_ONLY_POSTGRESQL:
+            conn.exec_driver_sql(ddl)
+        if conn.execute(sa.select(HEAD.c.id)).first() is None:
+            conn.execute(sa.insert(HEAD).values(id=1, seq=0, count=0, hash=GENESIS))
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    """The number of events and the head digest."""
+    count, digest = _run(conn, _READ_HEAD, {}).fetchone()
+    return int(count), str(digest)
+
+
+def event_row(event: Event, prev_hash: str) -> dict[str, Any]:
+    """The stored form of an event chained after `prev_hash`."""
+    return {
+        "event_id": event.event_id,
+        "media_id": event.media_id,
+        "action": event.action,
+        "at": to_text(event.at),
+        "recorded_at": to_text(event.recorded_at),
+        "site": event.site,
+        "operator": event.operator,
+        "detail": detail_text(event.detail),
+        "prev_hash": prev_hash,
+        "hash": event_hash(event, prev_hash),
+    }
+
+
+# Statements built once: building SQLAlchemy constructs per scan costs more than running them.
+_INSERT_EVENTS = sa.insert(EVENTS)
+_LOCK_HEAD = sa.select(HEAD.c.seq).where(HEAD.c.id == 1).with_for_update()
+_MAX_SEQ = sa.select(sa.func.max(EVENTS.c.seq))
+_READ_HEAD = sa.select(HEAD.c.count, HEAD.c.hash).where(HEAD.c.id == 1)
+_MOVE_HEAD = (
+    sa.update(HEAD)
+    .where(HEAD.c.id == 1)
+    .values(seq=sa.bindparam("h_seq"), count=sa.bindparam("h_count"), hash=sa.bindparam("h_hash"))
+)
+_MEDIA_EVENTS = (
+    sa.select(EVENTS).where(EVENTS.c.media_id == sa.bindparam("m")).order_by(EVENTS.c.seq)
+)
+_INSERT_EVENT = sa.insert(EVENTS).returning(EVENTS.c.seq)
+_INSERT_MEDIA = sa.insert(MEDIA)
+_UPDATE_MEDIA = (
+    sa.update(MEDIA)
+    .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
+    .values({c.name: sa.bindparam(f"v_{c.name}") for c in MEDIA.columns if c.name != "media_id"})
+)
+_SQL: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+
+def _run(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt statement on the driver's cursor.
+
+    The scan path runs five statements per scan; SQLAlchemy's per-execution
+    bookkeeping cost more than the database work, so these are compiled once
+    per dialect and sent straight to the DBAPI cursor, in the same transaction.
+    """
+    key = (id(stmt), conn.dialect.name)
+    entry = _SQL.get(key)
+    if entry is None:
+        compiled = stmt.compile(dialect=conn.dialect)
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        entry = _SQL[key] = (str(compiled), order, dict(compiled.params))
+    sql, order, literals = entry
+    values = {**literals, **params}
+    cursor = conn.connection.cursor()
+    cursor.execute(sql, [values[k] for k in order] if order is not None else values)
+    return cursor
+
+
+def append(conn: Connection, events: Sequence[Event]) -> int:
+    """Chain and insert events, inside a write transaction; moves the chain head.
+
+    Returns the seq of the last event inserted.
+    """
+    if not events:
+        return 0
+    count, prev = head(conn)
+    rows = []
+    for e in events:
+        row = event_row(e, prev)
+        rows.append(row)
+        prev = row["hash"]
+    if len(rows) == 1:
+        last_seq = _run(conn, _INSERT_EVENT, rows[0]).fetchone()[0]
+    else:
+        conn.execute(_INSERT_EVENTS, rows)
+        last_seq = conn.execute(_MAX_SEQ).scalar_one()
+    _run(conn, _MOVE_HEAD, {"h_seq": last_seq, "h_count": count + len(rows), "h_hash": prev})
+    return int(last_seq)
+
+
+class _Row(dict[str, Any]):
+    """A driver row by column name, read like an SQLAlchemy row."""
+
+    __getattr__ = dict.__getitem__
+
+
+def to_event(row: Any) -> Event:
+    """An event read back from the database."""
+    return Event(
+        event_id=row.event_id,
+        media_id=row.media_id,
+        action=row.action,
+        at=from_text(row.at),
+        recorded_at=from_text(row.recorded_at),
+        site=row.site,
+        operator=row.operator,
+        detail=json.loads(row.detail),
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def media_events(conn: Connection, media_id: str) -> list[Event]:
+    """Every event of one medium, in recorded order."""
+    cursor = _run(conn, _MEDIA_EVENTS, {"m": media_id})
+    names = [d[0] for d in cursor.description]
+    return [to_event(_Row(zip(names, r, strict=True))) for r in cursor.fetchall()]
+
+
+def known_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
+    """Which of these event IDs are recorded already (replaying an event records it once)."""
+    found: set[str] = set()
+    for i in range(0, len(event_ids), 500):
+        chunk = list(event_ids[i : i + 500])
+        rows = conn.execute(sa.select(EVENTS.c.event_id).where(EVENTS.c.event_id.in_(chunk)))
+        found.update(r.event_id for r in rows)
+    return found
+
+
+_STATE_FIELDS = [f.name for f in fields(MediaState) if f.name != "anomalies"]
+
+
+def media_row(state: MediaState) -> dict[str, Any]:
+    """The projection row for a medium's state."""
+    row: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = getattr(state, name)
+        row[name] = to_text(value) if isinstance(value, datetime) else value
+    row["status"] = str(state.status) if state.status else "unknown"
+    row["anomalies"] = len(state.anomalies)
+    return row
+
+
+def save_media(conn: Connection, states: Sequence[MediaState], *, new: bool) -> None:
+    """Write the projection rows of these media (insert new ones, or update known ones)."""
+    rows = [media_row(s) for s in states]
+    if new:
+        conn.execute(_INSERT_MEDIA, rows)
+    else:
+        for r in rows:
+            _run(conn, _UPDATE_MEDIA, {f"v_{k}": v for k, v in r.items()})

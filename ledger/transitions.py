@@ -1,0 +1,231 @@
+"""How status derives from events: one transition table and one fold.
+
+A scan is a fact about the physical world, so a scan of a known medium is
+never refused; a move that is not in the table still happens, and is
+flagged as a sequence anomaly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ledger.events import Action, Event
+
+
+class Status(StrEnum):
+    """Where a medium is, as its events add up."""
+
+    REGISTERED = "registered"
+    DISPATCHED = "dispatched"
+    RECEIVED = "received"
+    WITH_PACS = "with-pacs"
+    IMPORTED = "imported"
+    IMPORT_FAILED = "import-failed"
+    RETURNED = "returned"
+    DESTROYED = "destroyed"
+    LOST = "lost"
+
+
+S, A = Status, Action
+
+# The status each status-changing action leads to, wherever the medium was.
+TARGET: dict[str, Status] = {
+    A.REGISTER: S.REGISTERED,
+    A.DISPATCH: S.DISPATCHED,
+    A.RECEIVE: S.RECEIVED,
+    A.TO_PACS: S.WITH_PACS,
+    A.IMPORTED: S.IMPORTED,
+    A.IMPORT_FAILED: S.IMPORT_FAILED,
+    A.RETURNED: S.RETURNED,
+    A.DESTROYED: S.DESTROYED,
+    A.LOST: S.LOST,
+}
+
+# The expected moves: (from, action). Anything else is recorded and flagged.
+TRANSITIONS: frozenset[tuple[Status | None, str]] = frozenset(
+    [
+        (None, A.REGISTER),
+        (S.REGISTERED, A.DISPATCH),
+        (S.RETURNED, A.DISPATCH),
+        (S.DISPATCHED, A.RECEIVE),
+        (S.RECEIVED, A.TO_PACS),
+        (S.WITH_PACS, A.IMPORTED),
+        (S.IMPORT_FAILED, A.IMPORTED),
+        (S.WITH_PACS, A.IMPORT_FAILED),
+        (S.IMPORT_FAILED, A.IMPORT_FAILED),
+        *(
+            (s, A.RETURNED)
+            for s in (S.DISPATCHED, S.RECEIVED, S.WITH_PACS, S.IMPORTED, S.IMPORT_FAILED)
+        ),
+        *(
+            (s, A.DESTROYED)
+            for s in (
+                S.REGISTERED,
+                S.RECEIVED,
+                S.WITH_PACS,
+                S.IMPORTED,
+                S.IMPORT_FAILED,
+                S.RETURNED,
+            )
+        ),
+        *((s, A.LOST) for s in (S.REGISTERED, S.DISPATCHED, S.RECEIVED, S.WITH_PACS)),
+    ]
+)
+
+# The main path, to name the steps a scan skipped.
+PATH = (S.REGISTERED, S.DISPATCHED, S.RECEIVED, S.WITH_PACS, S.IMPORTED)
+STEP_NAMES = {S.DISPATCHED: "dispatch", S.RECEIVED: "receipt", S.WITH_PACS: "handover to PACS"}
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """A scan out of order: recorded, and flagged for reports."""
+
+    event_id: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaState:
+    """What a medium's events add up to."""
+
+    media_id: str
+    status: Status | None = None
+    status_at: datetime | None = None
+    registered: bool = False
+    issuer: str = ""
+    destination: str = ""
+    kind: str = "cd"
+    urgent: bool = False
+    encrypted: bool = True
+    exception: str | None = None
+    nhs_number: str | None = None
+    accession: str | None = None
+    study_uid: str | None = None
+    registered_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    received_at: datetime | None = None
+    received_site: str | None = None
+    to_pacs_at: datetime | None = None
+    imported_at: datetime | None = None
+    import_failed_at: datetime | None = None
+    returned_at: datetime | None = None
+    destroyed_at: datetime | None = None
+    lost_at: datetime | None = None
+    password_sent_at: datetime | None = None
+    password_via: str | None = None
+    labelled: int = 0
+    misdelivered: bool = False
+    anomalies: tuple[Anomaly, ...] = field(default_factory=tuple)
+
+
+# The MediaState field that remembers the latest time of each scan action.
+_STAMP: dict[str, str] = {
+    A.REGISTER: "registered_at",
+    A.DISPATCH: "dispatched_at",
+    A.RECEIVE: "received_at",
+    A.TO_PACS: "to_pacs_at",
+    A.IMPORTED: "imported_at",
+    A.IMPORT_FAILED: "import_failed_at",
+    A.RETURNED: "returned_at",
+    A.DESTROYED: "destroyed_at",
+    A.LOST: "lost_at",
+}
+
+
+def anomaly_text(status: Status | None, action: str) -> str:
+    """Why a move is not in the table, in the words of the post room."""
+    target = TARGET[action]
+    if status is None:
+        return f"{action} of a medium never registered"
+    if status == S.DESTROYED:
+        return f"{action} after the medium was recorded destroyed"
+    if status == S.LOST and action == A.RECEIVE:
+        return "received after it was recorded lost"
+    if status in PATH and target in PATH and PATH.index(target) > PATH.index(status) + 1:
+        skipped = [STEP_NAMES[s] for s in PATH[PATH.index(status) + 1 : PATH.index(target)]]
+        return f"{action} while {status}: no {', no '.join(skipped)} recorded"
+    if status == target:
+        return f"{action} again: already {status}"
+    return f"{action} while {status}: out of order"
+
+
+def effective(events: Iterable[Event]) -> list[Event]:
+    """The events that count, in the order they happened: corrections applied, voided dropped."""
+    by_seq = sorted(events, key=lambda e: e.seq or 0)
+    voided: set[str] = set()
+    corrections = {e.event_id: e for e in by_seq if e.action == A.CORRECT}
+    for e in by_seq:
+        if e.action != A.CORRECT or e.event_id in voided:
+            continue
+        target = e.detail["voids"]
+        voided.add(target)
+        # Voiding a correction restores what that correction had voided.
+        if target in corrections:
+            voided.discard(corrections[target].detail["voids"])
+    kept = [e for e in by_seq if e.action != A.CORRECT and e.event_id not in voided]
+    # The registration defines the medium, so it comes first even if a scan is dated earlier.
+    return sorted(kept, key=lambda e: (e.action != A.REGISTER, e.at, e.seq or 0))
+
+
+def apply(state: MediaState, event: Event) -> MediaState:
+    """One event's effect on a medium's state."""
+    action = event.action
+    if action == A.REGISTER:
+        d = event.detail
+        state = replace(
+            state,
+            registered=True,
+            issuer=d.get("issuer", state.issuer),
+            destination=d["destination"],
+            kind=d.get("kind", "cd"),
+            urgent=bool(d.get("urgent", False)),
+            encrypted=bool(d.get("encrypted", True)),
+            exception=(d.get("exception") or {}).get("code"),
+            nhs_number=d.get("nhs_number"),
+            accession=d.get("accession"),
+            study_uid=d.get("study_uid"),
+        )
+    elif action == A.PASSWORD_SENT:
+        return replace(state, password_sent_at=event.at, password_via=event.detail.get("via"))
+    elif action == A.LABELLED:
+        return replace(state, labelled=state.labelled + 1)
+    if action not in TARGET:
+        return state
+    changes: dict[str, object] = {_STAMP[action]: event.at}
+    problems = []
+    if (state.status, action) not in TRANSITIONS:
+        problems.append(anomaly_text(state.status, action))
+    if action != A.REGISTER and state.registered_at and event.at < state.registered_at:
+        problems.append(f"{action} dated before the medium was registered")
+    if problems:
+        changes["anomalies"] = (
+            *state.anomalies,
+            Anomaly(event.event_id, event.at, "; ".join(problems)),
+        )
+    if action == A.RECEIVE:
+        changes["received_site"] = event.site
+        changes["misdelivered"] = bool(state.destination) and event.site != state.destination
+    return replace(state, status=TARGET[action], status_at=event.at, **changes)  # type: ignore[arg-type]
+
+
+def fold(media_id: str, events: Iterable[Event]) -> MediaState:
+    """A medium's state: its effective events applied in the order they happened."""
+    state = MediaState(media_id=media_id)
+    for event in effective(events):
+        state = apply(state, event)
+    return state
+
+
+def duplicate_of(
+    events: Iterable[Event], action: str, at: datetime, window: timedelta
+) -> Event | None:
+    """The effective event that a new scan repeats (same action, within the window), if any."""
+    for e in effective(events):
+        if e.action == action and abs(e.at - at) <= window:
+            return e
+    return None
