@@ -268,21 +268,31 @@ class Ledger:
         operator: str,
         at: datetime | None = None,
         lines: Sequence[int] | None = None,
-        earlier_problems: Sequence[str] = (),
+        earlier_problems: Sequence[tuple[int, str]] = (),
     ) -> list[MediaState]:
-        """Register a batch, all or nothing: any bad row rejects the lot, every row listed."""
+        """Register a batch, all or nothing: any bad row rejects the lot, every row listed.
+
+        `lines` numbers the rows for messages (a CSV file's line numbers); `earlier_problems`
+        are (line, reason) for rows that could not even be read.
+        """
         ctx = self._context(require_exception=False)
         normal = [_normalised(r) for r in regs]
         numbers = lines or range(2, len(regs) + 2)
-        problems = list(earlier_problems) + [
-            f"line {n}: {'; '.join(p)}"
-            for n, r in zip(numbers, normal, strict=True)
-            if (p := registration_problems(r, ctx))
-        ]
+        problems = sorted(
+            [
+                *earlier_problems,
+                *(
+                    (n, "; ".join(p))
+                    for n, r in zip(numbers, normal, strict=True)
+                    if (p := registration_problems(r, ctx))
+                ),
+            ]
+        )
         if problems:
             rows = len(regs) + len(earlier_problems)
             raise BulkRejected(
-                f"{len(problems)} bad row(s) of {rows}; nothing was registered", problems
+                f"{len(problems)} bad row(s) of {rows}; nothing was registered",
+                [f"line {n}: {text}" for n, text in problems],
             )
         if not normal:
             raise BulkRejected("no rows to register; nothing was registered", [])
@@ -591,7 +601,9 @@ def _registration_detail(reg: Registration, issuer: str) -> dict[str, Any]:
     return detail
 
 
-def read_registrations(path: Path) -> tuple[list[int], list[Registration], list[str]]:
+def read_registrations(
+    path: Path,
+) -> tuple[list[int], list[Registration], list[tuple[int, str]]]:
     """Registrations from a CSV file with their line numbers, and every row that cannot be read."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -599,7 +611,7 @@ def read_registrations(path: Path) -> tuple[list[int], list[Registration], list[
         raise InvalidValue(f"cannot read {path}: {exc.strerror}") from None
     lines: list[int] = []
     regs: list[Registration] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     with handle:
         try:
             reader = csv.DictReader(handle)
@@ -617,7 +629,7 @@ def read_registrations(path: Path) -> tuple[list[int], list[Registration], list[
             for row in reader:
                 line = reader.line_num
                 if None in row:
-                    problems.append(f"line {line}: more cells than header columns")
+                    problems.append((line, "more cells than header columns"))
                     continue
                 cells = {k: (v or "") for k, v in row.items()}
                 try:
@@ -634,7 +646,7 @@ def read_registrations(path: Path) -> tuple[list[int], list[Registration], list[
                         exception_reason=cells.get("exception_reason"),
                     )
                 except CustodyError as exc:
-                    problems.append(f"line {line}: {exc}")
+                    problems.append((line, str(exc)))
                     continue
                 lines.append(line)
                 regs.append(reg)

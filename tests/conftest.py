@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh SQLite ledger per test, with a fixed clock when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from ledger.api import Ledger
+
+HOME = ("RGT", "Cambridge University Hospitals")
+PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]
+# Valid NHS numbers from the never-issued (synthetic) 999 range.
+NHS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050"]
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A ledger file with the home organisation and two partners."""
+    path = tmp_path / "ledger.db"
+    ledger = Ledger.create(str(path), *HOME)
+    for code, name in PARTNERS:
+        ledger.add_org(code, name)
+    ledger.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2025, 12, 22, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def ledger(db_path: Path, clock: Clock) -> Iterator[Ledger]:
+    """The ledger at db_path, on the test's clock."""
+    opened = Ledger.open(str(db_path), clock=clock)
+    yield opened
+    opened.engine.dispose()
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Callable[..., object]:
+    """Run `custody --db <db_path> ARGS...` in-process; returns the Result."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> object:
+        return runner.invoke(app, ["--db", str(db_path), *args], input=input, env=env)
+
+    return run
