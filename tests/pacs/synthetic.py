@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nhs_number
-import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.fileset import FileSet
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
@@ -97,7 +96,7 @@ def _instance(
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit = 7
     ds.PixelRepresentation = 0
-    ds.PixelData = (np.arange(64, dtype=np.uint8) * instance_number).tobytes()
+    ds.PixelData = bytes(i * instance_number % 256 for i in range(64))
     return ds
 
 
