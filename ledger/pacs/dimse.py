@@ -44,9 +44,7 @@ class DimseClient:
                     for match in self._find(association, "SERIES", wanted):
                         count = _count(match, "NumberOfSeriesRelatedInstances")
                         if count is None:
-                            raise PacsQueryFailed(
-                                "PACS reply lacks NumberOfSeriesRelatedInstances"
-                            )
+                            raise PacsQueryFailed("PACS reply lacks NumberOfSeriesRelatedInstances")
                         study_uid = str(match.get("StudyInstanceUID", ""))
                         if study_uid in series:
                             series[study_uid][str(match.SeriesInstanceUID)] = count

@@ -252,9 +252,9 @@ class _StudyParts(NamedTuple):
     series: dict[str, tuple[str, set[str]]]
 
 
-def _collect_studies(medium: _Medium, names: list[str], problems: list[str]) -> tuple[
-    DiscStudy, ...
-]:
+def _collect_studies(
+    medium: _Medium, names: list[str], problems: list[str]
+) -> tuple[DiscStudy, ...]:
     """Read each file's header and gather instances by study and series."""
     from pydicom import dcmread
     from pydicom.errors import InvalidDicomError
@@ -267,8 +267,15 @@ def _collect_studies(medium: _Medium, names: list[str], problems: list[str]) -> 
             study_uid = str(header.StudyInstanceUID)
             series_uid = str(header.SeriesInstanceUID)
             instance_uid = str(header.SOPInstanceUID)
-        except (InvalidDicomError, AttributeError, ValueError, EOFError, OSError,
-                KeyError, TypeError) as exc:
+        except (
+            InvalidDicomError,
+            AttributeError,
+            ValueError,
+            EOFError,
+            OSError,
+            KeyError,
+            TypeError,
+        ) as exc:
             problems.append(f"{name}: skipped, not a readable DICOM instance ({_one_line(exc)})")
             continue
         study = parts.setdefault(study_uid, _StudyParts(header, {}))

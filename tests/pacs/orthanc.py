@@ -129,9 +129,9 @@ def _wait_until_up(server: Orthanc, process: subprocess.Popen[bytes]) -> None:
     raise OrthancUnavailable(f"Orthanc did not answer within {START_TIMEOUT:.0f} s")
 
 
-def _request(server: Orthanc, method: str, path: str, body: bytes | None = None) -> tuple[
-    int, bytes
-]:
+def _request(
+    server: Orthanc, method: str, path: str, body: bytes | None = None
+) -> tuple[int, bytes]:
     """One HTTP request to Orthanc's REST API."""
     with closing(http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)) as conn:
         conn.request(method, path, body=body)
@@ -144,8 +144,12 @@ def upload(server: Orthanc, instances: Iterable[Dataset]) -> int:
     sent = 0
     with closing(http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)) as conn:
         for ds in instances:
-            conn.request("POST", "/instances", body=to_bytes(ds),
-                         headers={"Content-Type": "application/dicom"})
+            conn.request(
+                "POST",
+                "/instances",
+                body=to_bytes(ds),
+                headers={"Content-Type": "application/dicom"},
+            )
             response = conn.getresponse()
             response.read()
             if response.status != 200:

@@ -53,8 +53,9 @@ def make_study(
         series_uid = generate_uid()
         series.append(
             tuple(
-                _instance(patient, study_uid, series_uid, modality, number, index, accession,
-                          study_date)
+                _instance(
+                    patient, study_uid, series_uid, modality, number, index, accession, study_date
+                )
                 for index in range(1, size + 1)
             )
         )

@@ -28,8 +28,9 @@ def studies() -> list[SyntheticStudy]:
     first, second = synthetic_patients(2)
     return [
         make_study(first, (("CT", 3), ("CT", 2)), accession="RXH1001", study_date="20240315"),
-        make_study(second, (("MR", 4), ("MR", 1), ("OT", 1)), accession="RGT2002",
-                   study_date="20240102"),
+        make_study(
+            second, (("MR", 4), ("MR", 1), ("OT", 1)), accession="RGT2002", study_date="20240102"
+        ),
     ]
 
 
@@ -116,8 +117,9 @@ def test_file_listed_in_dicomdir_but_missing(tmp_path: Path, studies: list[Synth
 
     disc = read_disc(folder)
 
-    assert disc.problems == (f"{gone.relative_to(folder).as_posix()}: listed in DICOMDIR but "
-                             "not on the disc",)
+    assert disc.problems == (
+        f"{gone.relative_to(folder).as_posix()}: listed in DICOMDIR but not on the disc",
+    )
     assert sum(s.instance_count for s in disc.studies) == 10
 
 

@@ -31,8 +31,9 @@ def _settings(server: Orthanc, protocol: str, batch_size: int = 50) -> PacsSetti
     """Settings that reach `server` over `protocol`."""
     if protocol == "qido-rs":
         return DicomWebSettings(server.dicomweb_url, timeout=10, batch_size=batch_size)
-    return DimseSettings(AE_TITLE, "127.0.0.1", server.dicom_port, timeout=10,
-                         batch_size=batch_size)
+    return DimseSettings(
+        AE_TITLE, "127.0.0.1", server.dicom_port, timeout=10, batch_size=batch_size
+    )
 
 
 def _client(server: Orthanc, protocol: str, batch_size: int = 50) -> PacsClient:
@@ -73,7 +74,10 @@ def test_verdicts_for_whole_partial_and_absent_studies(
     verdicts = verify_studies(_client(pacs.server, protocol, batch_size), expected)
 
     assert [v.verdict for v in verdicts] == [
-        Verdict.VERIFIED, Verdict.PARTIAL, Verdict.PARTIAL, Verdict.NOT_FOUND
+        Verdict.VERIFIED,
+        Verdict.PARTIAL,
+        Verdict.PARTIAL,
+        Verdict.NOT_FOUND,
     ]
     missing_series = pacs.series_missing.series[1][0].SeriesInstanceUID
     short_series = pacs.series_short.series[1][0].SeriesInstanceUID
@@ -88,8 +92,9 @@ def test_verdicts_for_whole_partial_and_absent_studies(
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_disc_imported_later_becomes_verified(orthanc: Orthanc, protocol: str,
-                                              tmp_path: Path) -> None:
+def test_disc_imported_later_becomes_verified(
+    orthanc: Orthanc, protocol: str, tmp_path: Path
+) -> None:
     study = make_study(synthetic_patients(1)[0], (("DX", 2),), accession="RGT0099")
     disc = read_disc(write_fileset([study], tmp_path / "cd"))
     client = _client(orthanc, protocol)
