@@ -54,6 +54,7 @@ class DicomWebClient:
     def _search(self, level: str, study_uids: Sequence[str], count_tag: str) -> list[Any]:
         """Every match of one QIDO-RS search on a list of study UIDs, page after page."""
         matches: list[Any] = []
+        previous: list[Any] = []
         while True:
             query = urllib.parse.urlencode(
                 [
@@ -66,9 +67,12 @@ class DicomWebClient:
                 safe=",",
             )
             page = self._get(f"{self.settings.url.rstrip('/')}/{level}?{query}")
+            if page == previous:  # a server that ignores offset would repeat itself forever
+                return matches
             matches.extend(page)
             if len(page) < PAGE_SIZE:
                 return matches
+            previous = page
 
     def _get(self, url: str) -> list[Any]:
         """One QIDO-RS request: its JSON matches, or an empty list for 204 No Content."""

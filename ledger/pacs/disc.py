@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -45,7 +44,7 @@ class DiscSeries(NamedTuple):
 
 @dataclass(frozen=True)
 class DiscStudy:
-    """One study on the disc, as the DICOM headers describe it."""
+    """One study on the disc, as the DICOM headers describe it (names as FAMILY^GIVEN)."""
 
     patient_id: str
     patient_name: str
@@ -72,6 +71,8 @@ def read_disc(path: str | os.PathLike[str]) -> Disc:
     source = Path(path)
     if not source.exists():
         raise DiscNotFound(f"no disc, folder or image at {source}")
+    if source.is_file() and source.name.upper() == "DICOMDIR":
+        source = source.parent
     # pydicom warns about damaged files; those are reported in Disc.problems instead.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -107,7 +108,7 @@ class _Folder:
         for folder, _, names in os.walk(self.root):
             for name in names:
                 full = Path(folder, name)
-                if stat.S_ISREG(full.stat().st_mode):
+                if full.is_file():
                     found.append(full.relative_to(self.root).as_posix())
         return sorted(found)
 
@@ -134,9 +135,14 @@ class _IsoImage:
 
     def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
         """Open one file inside the image without extracting it."""
-        handle: AbstractContextManager[IO[bytes]] = self.iso.open_file_from_iso(
-            **{self.facade: "/" + name}
-        )
+        from pycdlib.pycdlibexception import PyCdlibException
+
+        try:
+            handle: AbstractContextManager[IO[bytes]] = self.iso.open_file_from_iso(
+                **{self.facade: "/" + name}
+            )
+        except PyCdlibException as exc:
+            raise OSError(str(exc)) from None  # reported like any unreadable file
         return handle
 
 
@@ -192,13 +198,14 @@ def _read_medium(medium: _Medium, source: str) -> Disc:
         listed = _files_in_dicomdir(medium, dicomdir, by_canonical, problems)
     through_dicomdir = listed is not None
     if listed is None:
-        listed = [name for name in names if _has_dicm_marker(medium, name)]
+        listed = [name for name in names if _has_dicm_marker(medium, name, problems)]
     studies = _collect_studies(medium, listed, problems)
     if not studies:
         others = [name for name in names if _canonical(name) != "DICOMDIR"]
         if any(_looks_locked(medium, name) for name in others):
             raise DiscLocked(LOCKED_MESSAGE)
-        raise NoDicomStudies(f"no DICOM studies found on {source}")
+        unreadable = f" ({len(problems)} unreadable, first: {problems[0]})" if problems else ""
+        raise NoDicomStudies(f"no DICOM studies found on {source}{unreadable}")
     return Disc(source, studies, tuple(problems), read_through_dicomdir=through_dicomdir)
 
 
@@ -236,12 +243,16 @@ def _files_in_dicomdir(
     return listed
 
 
-def _has_dicm_marker(medium: _Medium, name: str) -> bool:
+def _has_dicm_marker(medium: _Medium, name: str, problems: list[str]) -> bool:
     """True when the file has the DICOM Part 10 preamble and "DICM" marker."""
     if _canonical(name).rpartition("/")[2] == "DICOMDIR":
         return False
-    with medium.open(name) as handle:
-        head = handle.read(_PREAMBLE + 4)
+    try:
+        with medium.open(name) as handle:
+            head = handle.read(_PREAMBLE + 4)
+    except OSError as exc:  # a scratched disc fails file by file
+        problems.append(f"{name}: skipped, cannot be read ({_one_line(exc)})")
+        return False
     return head[_PREAMBLE:] == b"DICM"
 
 
@@ -321,8 +332,11 @@ def _looks_locked(medium: _Medium, name: str) -> bool:
     suffix = Path(name.split(";", 1)[0]).suffix.lower()
     if suffix in _CONTAINER_SUFFIXES or suffix in _EXECUTABLE_SUFFIXES:
         return True
-    with medium.open(name) as handle:
-        head = handle.read(65536)
+    try:
+        with medium.open(name) as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
     if head.startswith(b"MZ"):
         return True
     if head.startswith(b"PK\x03\x04") and len(head) > 7:

@@ -215,3 +215,19 @@ def test_truncated_iso_image(tmp_path: Path, studies: list[SyntheticStudy]) -> N
     image.write_bytes(image.read_bytes()[: 0x8000 + 2048])
     with pytest.raises(DiscUnreadable, match="not a readable ISO 9660 image"):
         read_disc(image)
+
+
+def test_path_to_the_dicomdir_itself(tmp_path: Path, studies: list[SyntheticStudy]) -> None:
+    folder = write_fileset(studies, tmp_path / "cd")
+    disc = read_disc(folder / "DICOMDIR")
+    assert disc.read_through_dicomdir
+    _assert_complete(disc.studies, studies)
+
+
+def test_disc_of_corrupt_files_only_says_how_many(tmp_path: Path) -> None:
+    folder = tmp_path / "cd"
+    folder.mkdir()
+    for name in ("IM1", "IM2"):
+        (folder / name).write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00")
+    with pytest.raises(NoDicomStudies, match=r"\(2 unreadable, first: IM1: skipped, not a read"):
+        read_disc(folder)

@@ -13,6 +13,7 @@ from ledger.pacs import (
     PacsSettings,
     Verdict,
     describe,
+    dicomweb,
     pacs_client,
     read_disc,
     verify_studies,
@@ -116,3 +117,17 @@ def test_wrong_dicomweb_root_is_a_query_failure(orthanc: Orthanc) -> None:
     client = pacs_client(DicomWebSettings(f"http://127.0.0.1:{orthanc.http_port}/no-such-root"))
     with pytest.raises(PacsQueryFailed, match=r"could not answer the query \(HTTP 404"):
         client.find_studies(["1.2.3"])
+
+
+def test_qido_rs_reads_every_page(loaded_pacs: LoadedPacs, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dicomweb, "PAGE_SIZE", 2)
+    pacs = loaded_pacs
+    uids = [pacs.complete.study_uid, pacs.series_missing.study_uid, pacs.series_short.study_uid]
+
+    found = _client(pacs.server, "qido-rs").find_studies(uids)
+
+    assert {uid: len(study.series) for uid, study in found.items()} == {
+        uids[0]: 2,
+        uids[1]: 1,
+        uids[2]: 2,
+    }
