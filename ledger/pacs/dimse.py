@@ -75,6 +75,8 @@ class DimseClient:
                 f"PACS {where} rejected the association: check its AE title and that it "
                 f"knows {settings.calling_ae}"
             )
+        if association.rejected_contexts and not association.is_established:
+            raise PacsUnreachable(f"PACS {where} does not answer Study Root C-FIND queries")
         if not association.is_established:
             raise PacsUnreachable(f"PACS unreachable at {where}: no DICOM answer")
         try:

@@ -50,3 +50,31 @@ def test_dicomweb_silent_server_times_out() -> None:
 def test_batches_drop_duplicates_and_keep_order() -> None:
     assert batches(["a", "b", "a", "c", "d"], 2) == [["a", "b"], ["c", "d"]]
     assert batches([], 50) == []
+
+
+@pytest.fixture
+def verification_only_scp() -> Iterator[int]:
+    """A DICOM node on loopback that insists on its AE title and answers only C-ECHO."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+    ae = AE(ae_title="ECHOONLY")
+    ae.require_called_aet = True
+    ae.add_supported_context(Verification)
+    server = ae.start_server(("127.0.0.1", 0), block=False)
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+
+
+def test_dimse_wrong_ae_title_is_rejected(verification_only_scp: int) -> None:
+    client = pacs_client(DimseSettings("PACS", "127.0.0.1", verification_only_scp, timeout=5))
+    with pytest.raises(PacsUnreachable, match=r"rejected the association: check its AE title"):
+        client.find_studies(["1.2.3"])
+
+
+def test_dimse_node_without_c_find(verification_only_scp: int) -> None:
+    settings = DimseSettings("ECHOONLY", "127.0.0.1", verification_only_scp, timeout=5)
+    with pytest.raises(PacsUnreachable, match=r"does not answer Study Root C-FIND queries$"):
+        pacs_client(settings).find_studies(["1.2.3"])
