@@ -62,6 +62,7 @@ def verification_only_scp() -> Iterator[int]:
     ae.require_called_aet = True
     ae.add_supported_context(Verification)
     server = ae.start_server(("127.0.0.1", 0), block=False)
+    assert server is not None  # not blocking, so the server object comes back
     try:
         yield int(server.server_address[1])
     finally:
