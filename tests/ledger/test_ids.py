@@ -94,7 +94,9 @@ def test_misread_is_explained() -> None:
         parse_media_id("RGT00000042Y")
 
 
-@pytest.mark.parametrize("typed", ["", "hello", "RGT0042X", "ＲＧＴ00000042X", "R" * 10_000])
+@pytest.mark.parametrize(
+    "typed", ["", "hello", "RGT0042X", "\uff32\uff27\uff3400000042X", "R" * 10_000]
+)
 def test_not_media_ids(typed: str) -> None:
     with pytest.raises(InvalidMediaId):
         parse_media_id(typed)
