@@ -566,13 +566,14 @@ def _normalised(reg: Registration) -> Registration:
     def opt(v: str | None) -> str | None:
         return v.strip() or None if v is not None else None
 
-    return replace(
-        reg,
+    return Registration(
         nhs_number=reg.nhs_number.replace(" ", "").replace("-", "").strip(),
         destination=reg.destination.strip().upper(),
         accession=opt(reg.accession),
         study_uid=opt(reg.study_uid),
         kind=reg.kind.strip().lower(),
+        urgent=reg.urgent,
+        encrypted=reg.encrypted,
         exception=opt(reg.exception),
         approved_by=opt(reg.approved_by),
         exception_reason=opt(reg.exception_reason),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ledger.errors import InvalidTime
@@ -18,6 +19,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=4096)
 def to_text(moment: datetime) -> str:
     """The stored form: UTC, microseconds, `Z`; sorts as it reads."""
     return moment.astimezone(UTC).strftime(_FORMAT)

@@ -66,25 +66,28 @@ class Event:
     hash: str = ""
 
 
-def canonical(event: Event, prev_hash: str) -> str:
-    """The exact text that an event's hash covers: every field but seq, keys sorted."""
-    body = {
-        "event_id": event.event_id,
-        "media_id": event.media_id,
-        "action": event.action,
-        "at": to_text(event.at),
-        "recorded_at": to_text(event.recorded_at),
-        "site": event.site,
-        "operator": event.operator,
-        "detail": event.detail,
-        "prev": prev_hash,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def canonical(event: Event, prev_hash: str, detail_json: str | None = None) -> str:
+    """The exact text that an event's hash covers: every field but seq, as compact JSON.
+
+    Equal to json.dumps of the fields with sorted keys; built by hand (keys in sorted order)
+    so that a bulk import encodes each detail once, for storage and hash alike.
+    """
+    dump = _dump
+    return (
+        f'{{"action":{dump(event.action)},"at":"{to_text(event.at)}",'
+        f'"detail":{detail_json if detail_json is not None else detail_text(event.detail)},'
+        f'"event_id":{dump(event.event_id)},"media_id":{dump(event.media_id)},'
+        f'"operator":{dump(event.operator)},"prev":"{prev_hash}",'
+        f'"recorded_at":"{to_text(event.recorded_at)}","site":{dump(event.site)}}}'
+    )
 
 
-def event_hash(event: Event, prev_hash: str) -> str:
+def event_hash(event: Event, prev_hash: str, detail_json: str | None = None) -> str:
     """SHA-256 of the canonical content, chained to the previous event's hash."""
-    return hashlib.sha256(canonical(event, prev_hash).encode()).hexdigest()
+    return hashlib.sha256(canonical(event, prev_hash, detail_json).encode()).hexdigest()
+
+
+_dump = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def detail_text(detail: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """Media IDs, ODS codes and NHS numbers: what people type or scan.
 
 A media ID is the issuing organisation's ODS code, an 8-digit serial and an
-ISO 7064 MOD 37-2 check character: `RGT00000042K`. Capitals and digits only,
+ISO 7064 MOD 37-2 check character: `RGT00000042X`. Capitals and digits only,
 so a keyboard-wedge scanner on any layout types it faithfully; the check
 character catches every single-character error and every adjacent
 transposition. Serials whose check character would be `*` are skipped.
@@ -17,6 +17,7 @@ from ledger.errors import CheckCharacterError, InvalidMediaId, InvalidNhsNumber,
 MOD37_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 SERIAL_DIGITS = 8
 ODS_PATTERN = re.compile(r"[A-Z0-9]{3,5}")
+_VALUE = {ch: i for i, ch in enumerate(MOD37_ALPHABET)}
 _MEDIA_PATTERN = re.compile(r"([A-Z0-9]{3,5})([0-9]{8})([0-9A-Z])")
 # Control characters a scanner adds (STX/ETX/CR/LF/TAB...) and separators people type.
 _NOISE = re.compile(r"[\x00-\x20\x7f\-]")
@@ -26,7 +27,7 @@ def mod37_2(text: str) -> str:
     """The ISO 7064 MOD 37-2 check character of `text` (capitals and digits)."""
     p = 0
     for ch in text:
-        p = ((p + MOD37_ALPHABET.index(ch)) * 2) % 37
+        p = ((p + _VALUE[ch]) * 2) % 37
     return MOD37_ALPHABET[(38 - p) % 37]
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
+from operator import attrgetter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,7 @@ def head(conn: Connection) -> tuple[int, str]:
 
 def event_row(event: Event, prev_hash: str) -> dict[str, Any]:
     """The stored form of an event chained after `prev_hash`."""
+    detail = detail_text(event.detail)
     return {
         "event_id": event.event_id,
         "media_id": event.media_id,
@@ -161,9 +163,9 @@ def event_row(event: Event, prev_hash: str) -> dict[str, Any]:
         "recorded_at": to_text(event.recorded_at),
         "site": event.site,
         "operator": event.operator,
-        "detail": detail_text(event.detail),
+        "detail": detail,
         "prev_hash": prev_hash,
-        "hash": event_hash(event, prev_hash),
+        "hash": event_hash(event, prev_hash, detail),
     }
 
 
@@ -182,12 +184,38 @@ _MEDIA_EVENTS = (
 )
 _INSERT_EVENT = sa.insert(EVENTS).returning(EVENTS.c.seq)
 _INSERT_MEDIA = sa.insert(MEDIA)
+# Compile the bulk inserts for every column, whatever the first row holds.
+_INSERT_MEDIA._custody_keys = [c.name for c in MEDIA.columns]  # type: ignore[attr-defined]
+_INSERT_EVENTS._custody_keys = [c.name for c in EVENTS.columns if c.name != "seq"]  # type: ignore[attr-defined]
 _UPDATE_MEDIA = (
     sa.update(MEDIA)
     .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
     .values({c.name: sa.bindparam(f"v_{c.name}") for c in MEDIA.columns if c.name != "media_id"})
 )
 _SQL: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+
+def _compiled(conn: Connection, stmt: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """A statement's SQL for this connection's dialect, compiled once."""
+    key = (id(stmt), conn.dialect.name)
+    entry = _SQL.get(key)
+    if entry is None:
+        compiled = stmt.compile(
+            dialect=conn.dialect, column_keys=getattr(stmt, "_custody_keys", None)
+        )
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        entry = _SQL[key] = (str(compiled), order, dict(compiled.params))
+    return entry
+
+
+def _run_many(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk form of `_run`: one executemany on the driver cursor."""
+    sql, order, _literals = _compiled(conn, stmt)
+    cursor = conn.connection.cursor()
+    if order is not None:
+        cursor.executemany(sql, [[r[k] for k in order] for r in rows])
+    else:
+        cursor.executemany(sql, rows)
 
 
 def _run(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
@@ -197,13 +225,7 @@ def _run(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     bookkeeping cost more than the database work, so these are compiled once
     per dialect and sent straight to the DBAPI cursor, in the same transaction.
     """
-    key = (id(stmt), conn.dialect.name)
-    entry = _SQL.get(key)
-    if entry is None:
-        compiled = stmt.compile(dialect=conn.dialect)
-        order = tuple(compiled.positiontup) if compiled.positional else None
-        entry = _SQL[key] = (str(compiled), order, dict(compiled.params))
-    sql, order, literals = entry
+    sql, order, literals = _compiled(conn, stmt)
     values = {**literals, **params}
     cursor = conn.connection.cursor()
     cursor.execute(sql, [values[k] for k in order] if order is not None else values)
@@ -226,7 +248,7 @@ def append(conn: Connection, events: Sequence[Event]) -> int:
     if len(rows) == 1:
         last_seq = _run(conn, _INSERT_EVENT, rows[0]).fetchone()[0]
     else:
-        conn.execute(_INSERT_EVENTS, rows)
+        _run_many(conn, _INSERT_EVENTS, rows)
         last_seq = conn.execute(_MAX_SEQ).scalar_one()
     _run(conn, _MOVE_HEAD, {"h_seq": last_seq, "h_count": count + len(rows), "h_hash": prev})
     return int(last_seq)
@@ -273,14 +295,15 @@ def known_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
 
 
 _STATE_FIELDS = [f.name for f in fields(MediaState) if f.name != "anomalies"]
+_STATE_VALUES = attrgetter(*_STATE_FIELDS)
 
 
 def media_row(state: MediaState) -> dict[str, Any]:
     """The projection row for a medium's state."""
-    row: dict[str, Any] = {}
-    for name in _STATE_FIELDS:
-        value = getattr(state, name)
-        row[name] = to_text(value) if isinstance(value, datetime) else value
+    row = {
+        name: to_text(value) if isinstance(value, datetime) else value
+        for name, value in zip(_STATE_FIELDS, _STATE_VALUES(state), strict=True)
+    }
     row["status"] = str(state.status) if state.status else "unknown"
     row["anomalies"] = len(state.anomalies)
     return row
@@ -290,7 +313,7 @@ def save_media(conn: Connection, states: Sequence[MediaState], *, new: bool) -> 
     """Write the projection rows of these media (insert new ones, or update known ones)."""
     rows = [media_row(s) for s in states]
     if new:
-        conn.execute(_INSERT_MEDIA, rows)
+        _run_many(conn, _INSERT_MEDIA, rows)
     else:
         for r in rows:
             _run(conn, _UPDATE_MEDIA, {f"v_{k}": v for k, v in r.items()})
