@@ -64,9 +64,23 @@ def line_height(size: int) -> int:
     return ascent + descent
 
 
+@lru_cache(maxsize=8192)
 def text_width(text: str, size: int) -> float:
     """Width in pixels of `text` at font `size`."""
     return font(size).getlength(text)
+
+
+@lru_cache(maxsize=2048)
+def _text_mask(text: str, size: int) -> tuple[Image.Image, int, int]:
+    """`text` drawn once as a 1-bit mask, with its offset from the line's top-left corner.
+
+    Batches repeat the same lines (destination, sender, marker): drawing each once is the
+    largest saving when rendering a thousand labels.
+    """
+    left, top, right, bottom = font(size).getbbox(text, anchor="la")
+    mask = Image.new("1", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font(size), fill=1, anchor="la")
+    return mask, left, top
 
 
 @lru_cache(maxsize=4096)
@@ -188,7 +202,8 @@ def _draw_lines(
     step = line_height(size)
     for line in lines:
         left = x + (width - text_width(line, size)) / 2 if centre else x
-        draw.text((left, y), line, font=font(size), fill=fill, anchor="la")
+        mask, dx, dy = _text_mask(line, size)
+        draw.bitmap((round(left) + dx, y + dy), mask, fill=fill)
         y += step
     return y
 
