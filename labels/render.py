@@ -77,7 +77,7 @@ def _text_mask(text: str, size: int) -> tuple[Image.Image, int, int]:
     Batches repeat the same lines (destination, sender, marker): drawing each once is the
     largest saving when rendering a thousand labels.
     """
-    left, top, right, bottom = font(size).getbbox(text, anchor="la")
+    left, top, right, bottom = (int(v) for v in font(size).getbbox(text, anchor="la"))
     mask = Image.new("1", (max(1, right - left), max(1, bottom - top)), 0)
     ImageDraw.Draw(mask).text((-left, -top), text, font=font(size), fill=1, anchor="la")
     return mask, left, top
