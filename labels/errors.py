@@ -26,6 +26,10 @@ class BarcodeNotVerified(CustodyError):
     """A rendered label whose barcode does not decode back to its own code."""
 
 
+class UnencodableCode(CustodyError):
+    """A scan-station code that is not 1 to 20 capitals and digits."""
+
+
 class NoLabels(CustodyError):
     """A request to write zero labels."""
 

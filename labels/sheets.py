@@ -162,14 +162,14 @@ def write_labels(
 
     if tpl.grid is not None:
         pages, size = compose_sheets(rendered, tpl, placements)
-        _atomic_file(out, lambda tmp: save_pdf(pages, size, tmp))
+        atomic_file(out, lambda tmp: save_pdf(pages, size, tmp))
         return [out]
     if kind == "pdf":
         size = page_size(tpl.width_mm, tpl.height_mm)
-        _atomic_file(out, lambda tmp: save_pdf([r.image for r in rendered], size, tmp))
+        atomic_file(out, lambda tmp: save_pdf([r.image for r in rendered], size, tmp))
         return [out]
     if kind == "png":
-        _atomic_file(out, lambda tmp: _save_png(rendered[0].image, tmp))
+        atomic_file(out, lambda tmp: _save_png(rendered[0].image, tmp))
         return [out]
     return _write_folder(rendered, out)
 
@@ -208,7 +208,7 @@ def _save_png(image: Image.Image, path: Path) -> None:
     image.save(path, format="PNG", dpi=(DPI, DPI))
 
 
-def _atomic_file(out: Path, write: Callable[[Path], None]) -> None:
+def atomic_file(out: Path, write: Callable[[Path], None]) -> None:
     """Write through `write` to a temporary file beside `out`, then rename it into place."""
     if not out.parent.is_dir():
         raise OutputNotWritable(f"folder {out.parent} does not exist")
