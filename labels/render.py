@@ -77,10 +77,14 @@ def _text_mask(text: str, size: int) -> tuple[Image.Image, int, int]:
     Batches repeat the same lines (destination, sender, marker): drawing each once is the
     largest saving when rendering a thousand labels.
     """
-    left, top, right, bottom = (int(v) for v in font(size).getbbox(text, anchor="la"))
-    mask = Image.new("1", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, font=font(size), fill=1, anchor="la")
-    return mask, left, top
+    # Drawn on a padded canvas and cropped to the ink: 1-bit glyphs can spill past getbbox().
+    pad = size
+    canvas = Image.new(
+        "1", (round(text_width(text, size)) + 2 * pad, line_height(size) + 2 * pad), 0
+    )
+    ImageDraw.Draw(canvas).text((pad, pad), text, font=font(size), fill=1, anchor="la")
+    box = canvas.getbbox() or (pad, pad, pad + 1, pad + 1)
+    return canvas.crop(box), box[0] - pad, box[1] - pad
 
 
 @lru_cache(maxsize=4096)
@@ -262,9 +266,11 @@ def _to_text(content: LabelContent) -> str:
     return f"TO {content.destination_name} ({content.destination_code})"
 
 
-def _from_text(content: LabelContent) -> str:
-    """The sender and return address as one paragraph per line."""
+def _from_text(content: LabelContent, *, compact: bool = False) -> str:
+    """Sender and return address; compact drops the sender's name (the address names it)."""
     address = content.return_address.replace("\n", ", ")
+    if compact:
+        return f"From {content.sender_code}. Return to: {address}"
     return f"From {content.sender_name} ({content.sender_code})\nReturn to: {address}"
 
 
@@ -294,11 +300,14 @@ class _RectPlan:
     from_size: int
     from_lines: list[str]
     from_beside: bool  # the From block sits beside the barcode (wide labels), not at the foot
+    urgent_beside: bool  # URGENT sits beside the barcode, not at the end of the header
     bar_h: int
 
 
-def _plan_rect(content: LabelContent, template: Template, scale: float) -> _RectPlan | None:
-    """Sizes and lines for one font scale, or None when the barcode would be too short."""
+def _plan_rect(
+    content: LabelContent, template: Template, scale: float, from_text: str, urgent_beside: bool
+) -> _RectPlan | None:
+    """Sizes and lines for one font scale, or None when something does not fit."""
     w = mm_to_px(template.width_mm - 2 * template.margin_x_mm)
     h = mm_to_px(template.height_mm - 2 * template.margin_y_mm)
     gap = mm_to_px(0.5)
@@ -307,14 +316,15 @@ def _plan_rect(content: LabelContent, template: Template, scale: float) -> _Rect
         return max(MIN_TEXT_PX, round(preferred * scale))
 
     header_size = px(36)
-    urgent_w = _urgent_badge(header_size)[0] + gap if content.urgent else 0
+    urgent_in_header = content.urgent and not urgent_beside
+    urgent_w = _urgent_badge(header_size)[0] + gap if urgent_in_header else 0
     header_max_lines = 1 if template.height_mm < 35 else 2
     header_lines = wrap(_to_text(content), header_size, w - urgent_w)
     if header_lines is None or len(header_lines) > header_max_lines:
         return None
     header_h = max(
         len(header_lines) * line_height(header_size),
-        _urgent_badge(header_size)[1] if content.urgent else 0,
+        _urgent_badge(header_size)[1] if urgent_in_header else 0,
     )
 
     id_size = max(28, round(44 * scale))
@@ -324,13 +334,16 @@ def _plan_rect(content: LabelContent, template: Template, scale: float) -> _Rect
     side_w = w - side_x
     if side_w < max(text_width(line, side_size) for line in side_lines):
         return None
+    badge_w, badge_h = _urgent_badge(side_size)
+    if urgent_beside and side_w < badge_w:
+        return None
 
     marker_size = px(30)
     marker_h = _marker_height(marker_size)
     from_size = px(26)
     from_beside = side_w >= mm_to_px(35)
     from_width = side_w if from_beside else w
-    from_lines = wrap(_from_text(content), from_size, from_width)
+    from_lines = wrap(from_text, from_size, from_width)
     if from_lines is None:
         return None
     from_h = len(from_lines) * line_height(from_size)
@@ -341,6 +354,7 @@ def _plan_rect(content: LabelContent, template: Template, scale: float) -> _Rect
     if bar_h < mm_to_px(MIN_BAR_MM):
         return None
     beside_h = len(side_lines) * line_height(side_size) + (from_h if from_beside else 0)
+    beside_h += badge_h + gap if urgent_beside else 0
     if beside_h > bar_h + id_h:
         return None
     return _RectPlan(
@@ -353,17 +367,21 @@ def _plan_rect(content: LabelContent, template: Template, scale: float) -> _Rect
         from_size,
         from_lines,
         from_beside,
+        urgent_beside,
         bar_h,
     )
 
 
 def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image, Box]:
     """Header, barcode with ID and side facts, marker box, From block; largest text that fits."""
-    plan = None
-    for step in range(0, 9):
-        plan = _plan_rect(content, template, 1.0 - step * 0.05)
-        if plan is not None:
-            break
+    # Prefer, in order: the full sender, URGENT in the header, then the largest text.
+    attempts = (
+        (1.0 - step * 0.05, from_text, urgent_beside)
+        for from_text in (_from_text(content), _from_text(content, compact=True))
+        for urgent_beside in ((False, True) if content.urgent else (False,))
+        for step in range(9)
+    )
+    plan = next((p for a in attempts if (p := _plan_rect(content, template, *a)) is not None), None)
     if plan is None:
         raise LabelDoesNotFit(
             f"the label for {content.media_id} does not fit {template.name}: "
@@ -379,7 +397,7 @@ def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image
     y = my
     _draw_lines(draw, plan.header_lines, plan.header_size, mx, y, inner_w)
     header_h = len(plan.header_lines) * line_height(plan.header_size)
-    if content.urgent:
+    if content.urgent and not plan.urgent_beside:
         badge_w, badge_h = _urgent_badge(plan.header_size)
         _draw_urgent(draw, width - mx - badge_w, y, plan.header_size)
         header_h = max(header_h, badge_h)
@@ -397,7 +415,11 @@ def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image
         centre=True,
     )
     side_x = bars[2] + quiet
-    side_y = _draw_lines(draw, plan.side_lines, plan.side_size, side_x, y, width - mx - side_x)
+    side_y = y
+    if plan.urgent_beside:
+        _draw_urgent(draw, side_x, side_y, plan.side_size)
+        side_y += _urgent_badge(plan.side_size)[1] + gap
+    side_y = _draw_lines(draw, plan.side_lines, plan.side_size, side_x, side_y, width - mx - side_x)
     if plan.from_beside:
         _draw_lines(draw, plan.from_lines, plan.from_size, side_x, side_y, width - mx - side_x)
     y = bars[3] + line_height(plan.id_size) + gap
