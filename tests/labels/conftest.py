@@ -41,7 +41,8 @@ def labels_for(count: int, issuer: str = "RGT") -> list[LabelContent]:
     serials = [s for s in range(1, 10 * count + 10) if serial_is_usable(issuer, s)][:count]
     exceptions = [None, "urgent-clinical", "patient-handover", "secure-with-notes"]
     return [
-        label(s, issuer, exception=exceptions[i % 4], urgent=i % 5 == 0) for i, s in enumerate(serials)
+        label(s, issuer, exception=exceptions[i % 4], urgent=i % 5 == 0)
+        for i, s in enumerate(serials)
     ]
 
 
@@ -65,7 +66,9 @@ def rasterise(pdf: Path, dpi: int = 300) -> list[Image.Image]:
     """Every page of `pdf` as a greyscale image, by pdftoppm (independently of labels.decode)."""
     out = pdf.parent / f"{pdf.stem}-page"
     subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf), str(out)], check=True)
-    files = sorted(pdf.parent.glob(f"{pdf.stem}-page*.pgm"), key=lambda p: int(p.stem.split("-")[-1]))
+    files = sorted(
+        pdf.parent.glob(f"{pdf.stem}-page*.pgm"), key=lambda p: int(p.stem.split("-")[-1])
+    )
     pages = []
     for file in files:
         with Image.open(file) as page:
