@@ -61,11 +61,9 @@ def _rotated(angle: int) -> Pass:
 
 def _passes(image: Image.Image) -> Iterator[list[Pass]]:
     """Groups of passes, cheapest first; later groups run only if earlier ones found nothing."""
-    first: list[Pass] = [lambda im: im, _threshold]
-    if max(image.size) < UPSCALE_BELOW_PX:
-        first.append(_upscale)
-    yield first
-    yield [_sharpen, lambda im: _threshold(_upscale(im))]
+    small = max(image.size) < UPSCALE_BELOW_PX
+    yield [lambda im: im, _threshold, *([_upscale] if small else [])]
+    yield [_sharpen, *([lambda im: _threshold(_upscale(im))] if small else [])]
     yield [_rotated(angle) for angle in SMALL_ANGLES]
     yield [_rotated(angle) for angle in RIGHT_ANGLES]
 
