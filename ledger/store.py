@@ -13,8 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from operator import attrgetter
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
