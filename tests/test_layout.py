@@ -62,7 +62,8 @@ def test_scan_path_imports_nothing_heavy(db_path: Path) -> None:
         "import sys\n"
         "from typer.testing import CliRunner\n"
         "from cli.main import app\n"
-        f"r = CliRunner().invoke(app, ['--db', {str(db_path)!r}, 'scan', 'receive', 'RGT00000001E'])\n"
+        f"args = ['--db', {str(db_path)!r}, 'scan', 'receive', 'RGT00000001E']\n"
+        "r = CliRunner().invoke(app, args)\n"
         "assert 'unknown medium' in r.stdout, r.output\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
