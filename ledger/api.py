@@ -33,7 +33,7 @@ from ledger.errors import (
     UnknownMedia,
     UnknownOrganisation,
 )
-from ledger.events import GENESIS, Action, Event, event_hash
+from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash
 from ledger.ids import check_ods, make_media_id, parse_media_id, serial_is_usable
 from ledger.rules import (
     EXCEPTIONS,
@@ -382,8 +382,8 @@ class Ledger:
         detail: dict[str, Any] | None = None,
     ) -> ScanResult:
         """Record one scan; never raises for a bad code, which is refused with a reason."""
-        if action not in {a.value for a in _SCANS}:
-            raise InvalidValue(f"{action!r} is not a scan action ({', '.join(_SCANS)})")
+        if action not in {a.value for a in SCAN_ACTIONS}:
+            raise InvalidValue(f"{action!r} is not a scan action ({', '.join(SCAN_ACTIONS)})")
         try:
             media_id = str(parse_media_id(code))
         except InvalidMediaId as exc:
@@ -546,18 +546,6 @@ class Ledger:
                 f"(last #{last_seq}): events were deleted from the end"
             )
         return VerifyReport(count, prev)
-
-
-_SCANS = (
-    Action.DISPATCH,
-    Action.RECEIVE,
-    Action.TO_PACS,
-    Action.IMPORTED,
-    Action.IMPORT_FAILED,
-    Action.RETURNED,
-    Action.DESTROYED,
-    Action.LOST,
-)
 
 
 def _normalised(reg: Registration) -> Registration:
