@@ -42,9 +42,7 @@ def list_media(
 
     if status and status not in {s.value for s in Status}:
         raise InvalidValue(f"--status {status!r} is not one of {', '.join(Status)}")
-    rows = open_ledger(ctx).list_media(
-        status=status, destination=to, unexpected=unexpected
-    )
+    rows = open_ledger(ctx).list_media(status=status, destination=to, unexpected=unexpected)
     if as_json:
         keys = (
             "media_id",

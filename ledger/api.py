@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -35,6 +33,7 @@ from ledger.errors import (
 )
 from ledger.events import GENESIS, Action, Event, event_hash
 from ledger.ids import check_ods, make_media_id, parse_media_id, serial_is_usable
+from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.rules import (
     EXCEPTIONS,
     PASSWORD_ROUTES,
@@ -106,11 +105,6 @@ class MediaRecord:
         """The events that a correction voided."""
         kept = {e.event_id for e in effective(self.events)}
         return {e.event_id for e in self.events if e.action != Action.CORRECT} - kept
-
-
-def default_operator() -> str:
-    """Who is scanning: CUSTODY_OPERATOR, else the OS user."""
-    return os.environ.get("CUSTODY_OPERATOR") or getpass.getuser()
 
 
 def _flag(value: str, column: str, default: bool) -> bool:

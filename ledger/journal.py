@@ -93,6 +93,13 @@ def read(path: Path) -> tuple[list[Event], list[str]]:
     return events, problems
 
 
+class Replayed(NamedTuple):
+    """A queued event and what the ledger made of it."""
+
+    event: Event
+    result: ScanResult
+
+
 class Refusal(NamedTuple):
     """A queued event the ledger refuses now, and why."""
 
@@ -103,18 +110,18 @@ class Refusal(NamedTuple):
 class SyncReport(NamedTuple):
     """What a replay of the journal did."""
 
-    recorded: list[ScanResult]
+    recorded: list[Replayed]
     already: list[Event]
-    duplicates: list[ScanResult]
+    duplicates: list[Replayed]
     refused: list[Refusal]
     unreadable: list[str]
 
 
 def replay(ledger: Ledger, events: Sequence[Event]) -> SyncReport:
     """Record queued events with their own IDs and times, by the rules of a scan online."""
-    recorded: list[ScanResult] = []
+    recorded: list[Replayed] = []
     already: list[Event] = []
-    duplicates: list[ScanResult] = []
+    duplicates: list[Replayed] = []
     refused: list[Refusal] = []
     sites = {o.code for o in ledger.organisations()}
     with ledger.session():
@@ -136,11 +143,11 @@ def replay(ledger: Ledger, events: Sequence[Event]) -> SyncReport:
                 refused.append(Refusal(event, str(exc)))
                 continue
             if result.outcome == "recorded":
-                recorded.append(result)
+                recorded.append(Replayed(event, result))
             elif result.outcome == "duplicate" and result.event_id == event.event_id:
                 already.append(event)
             elif result.outcome == "duplicate":
-                duplicates.append(result)
+                duplicates.append(Replayed(event, result))
             else:
                 refused.append(Refusal(event, result.reason or "refused"))
     return SyncReport(recorded, already, duplicates, refused, [])

@@ -49,9 +49,7 @@ DUPLICATE_WINDOW = timedelta(seconds=10)
 # While offline, how often a scan tries the ledger again before queueing.
 RETRY_EVERY = timedelta(seconds=15)
 
-Kind = Literal[
-    "recorded", "duplicate", "refused", "queued", "command", "operator", "ignored"
-]
+Kind = Literal["recorded", "duplicate", "refused", "queued", "command", "operator", "ignored"]
 
 
 class Command(NamedTuple):
@@ -126,7 +124,7 @@ def sheet_entries(operators: list[str] | None = None) -> list[tuple[str, str]]:
     entries = [(code, f"switch to {action}") for code, action in COMMAND_CODES.items()]
     for name in operators or []:
         code = badge_code(name)
-        entries.append((code, f"operator {code[len(BADGE_PREFIX):].lower()}"))
+        entries.append((code, f"operator {code[len(BADGE_PREFIX) :].lower()}"))
     return entries
 
 
@@ -279,4 +277,3 @@ class Station:
             return Outcome("refused", s.action, code, media_id, reason=str(exc))
         self._queued_at[(media_id, s.action)] = now
         return Outcome("queued", s.action, code, media_id, reason="offline - queued")
-
