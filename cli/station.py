@@ -97,6 +97,9 @@ def _interrupt_after_scan() -> Iterator[Callable[..., bool]]:
 def run_pipe(station: Station, lines: Any, out: TextIO, err: TextIO) -> None:
     """Read lines from a pipe; write one result line each, flushed as it is done."""
     station.connect()
+    if station.offline:
+        err.write(f"offline - scans are queued in {station.settings.journal}: {station.offline}\n")
+        err.flush()
     with _interrupt_after_scan() as busy:
         try:
             for raw in lines:
