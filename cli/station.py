@@ -264,6 +264,8 @@ def _keys(fd: int) -> Iterator[None]:
     saved = termios.tcgetattr(fd)
     raw = termios.tcgetattr(fd)
     raw[3] &= ~(termios.ECHO | termios.ICANON)
+    # Ctrl-C must not throw away codes the scanner has typed but we have not read yet.
+    raw[3] |= termios.NOFLSH
     raw[6][termios.VMIN] = 1
     raw[6][termios.VTIME] = 0
     termios.tcsetattr(fd, termios.TCSANOW, raw)
@@ -297,6 +299,20 @@ def run_live(station: Station, fd: int) -> int:
     pending: list[str] = []
     second_bell: float | None = None
     ready = done = False
+
+    def take(chunk: bytes) -> bool:
+        """Add typed keys to the line being scanned; True at end of input (Ctrl-D)."""
+        for ch in decoder.decode(chunk):
+            if ch == "\x04":
+                return True
+            if ch in "\r\n":
+                pending.append(screen.typed)
+                screen.typed = ""
+            elif ch in "\x7f\b":
+                screen.typed = screen.typed[:-1]
+            elif len(screen.typed) < 20000:
+                screen.typed += ch
+        return not chunk
 
     def ring(outcome: Outcome) -> None:
         nonlocal second_bell
@@ -355,22 +371,13 @@ def run_live(station: Station, fd: int) -> int:
                     second_bell = None
                 if not readable:
                     continue
-                chunk = os.read(fd, 4096)
-                done = not chunk
-                for ch in decoder.decode(chunk):
-                    if ch == "\x04":
-                        done = True
-                        break
-                    if ch in "\r\n":
-                        pending.append(screen.typed)
-                        screen.typed = ""
-                    elif ch in "\x7f\b":
-                        screen.typed = screen.typed[:-1]
-                    elif len(screen.typed) < 20000:
-                        screen.typed += ch
+                done = take(os.read(fd, 4096))
                 live.update(render(screen, console.width), refresh=True)
             except KeyboardInterrupt:
                 done = True
+                # Codes the scanner finished typing before Ctrl-C are still recorded.
+                while select.select([fd], [], [], 0)[0] and not take(os.read(fd, 4096)):
+                    pass
     if "error" in opened:
         console.print(f"error: {opened['error']}", style="bold red", highlight=False)
         return 1

@@ -50,8 +50,9 @@ def test_empty_line_and_noise() -> None:
 
 
 def test_confusables_are_kept_for_the_ledger_to_refuse() -> None:
-    # Cyrillic А in place of Latin A: upper-cased but never silently "corrected".
-    assert read_line("RGТ00000001E") == Code("RGТ00000001E")
+    # Cyrillic Te in place of Latin T: kept as it is, never silently "corrected".
+    confusable = "RG\u0422" + "00000001E"
+    assert read_line(confusable) == Code(confusable)
 
 
 def test_sheet_lists_every_command_then_badges() -> None:
@@ -60,8 +61,10 @@ def test_sheet_lists_every_command_then_badges() -> None:
     assert codes[:3] == ["CMDDISPATCH", "CMDRECEIVE", "CMDTOPACS"]
     assert len(codes) == 9 and codes[-1] == "OPKWRIGHT"
     assert entries[-1] == ("OPKWRIGHT", "operator kwright")
-    assert all(read_line(code) is not None and not isinstance(read_line(code), (Code, Noise))
-               for code in codes)
+    assert all(
+        read_line(code) is not None and not isinstance(read_line(code), (Code, Noise))
+        for code in codes
+    )
     with pytest.raises(InvalidMediaId):
         sheet_entries(["7"])
 

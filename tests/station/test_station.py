@@ -6,9 +6,9 @@ from pathlib import Path
 
 from ledger import journal
 from ledger.api import Ledger
+from ledger.clock import utcnow
 from ledger.errors import LedgerUnreachable
 from ledger.ids import make_media_id
-from ledger.clock import utcnow
 from ledger.station import RETRY_EVERY, Settings, Station
 from tests.station.conftest import make_ledger
 
@@ -80,6 +80,7 @@ def test_offline_scans_are_journaled_and_synced_once(tmp_path: Path) -> None:
     st.handle("CMDLOST")
     assert st.handle(media[2]).kind == "queued"
     events, problems = journal.read(settings.journal)
+    assert problems == []
     assert [(e.media_id, e.action) for e in events] == [
         (media[0], "dispatch"),
         (media[1], "dispatch"),
