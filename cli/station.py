@@ -128,6 +128,7 @@ class Screen:
     last: Outcome | None = None
     last_at: datetime | None = None
     notice: str = "opening the ledger..."
+    waiting: int = 0
     recent: deque[tuple[datetime, Outcome]] = field(default_factory=lambda: deque(maxlen=RECENT))
 
 
@@ -193,7 +194,7 @@ def render(screen: Screen, width: int) -> RenderableType:
         rows = big(action) + big(site)
     title.append("\n".join(rows), style="bold white on blue")
     status = (
-        Text(f"OFFLINE - scans are queued: {st.offline}", style="bold dark_orange")
+        Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
         if st.offline
         else Text("online", style="green")
     )
@@ -208,7 +209,8 @@ def render(screen: Screen, width: int) -> RenderableType:
     parts: list[RenderableType] = [title, where, Text("")]
     last = screen.last
     if last is None:
-        parts.append(Text(screen.notice or "ready: scan a code", style="bold"))
+        waiting = f" ({screen.waiting} scans waiting)" if screen.waiting else ""
+        parts.append(Text((screen.notice or "ready: scan a code") + waiting, style="bold"))
         parts.extend(Text("") for _ in range(5))
     else:
         style = _STYLE[last.kind]
@@ -348,6 +350,7 @@ def run_live(station: Station, fd: int) -> int:
                 if ready and pending:
                     busy(True)
                     outcome = station.handle(pending.pop(0))
+                    screen.waiting = len(pending)
                     done = busy(False) or done
                     if outcome.kind != "ignored":
                         screen.last, screen.last_at = outcome, utcnow()
@@ -372,6 +375,7 @@ def run_live(station: Station, fd: int) -> int:
                 if not readable:
                     continue
                 done = take(os.read(fd, 4096))
+                screen.waiting = len(pending)
                 live.update(render(screen, console.width), refresh=True)
             except KeyboardInterrupt:
                 done = True
