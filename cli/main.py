@@ -61,6 +61,11 @@ def main(
 def run() -> NoReturn:
     """Console entry point: quiet on broken pipe and Ctrl-C."""
     try:
+        from cli.station import quick_start
+
+        code = quick_start(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
         app()
     except BrokenPipeError:
         # Output went to `head` or similar: nothing to say, and nothing more to write.
@@ -73,4 +78,4 @@ def run() -> NoReturn:
 
 
 # Each command module adds its commands to `app`; imported last because they import `app`.
-from cli import demo, media, orgs, registration, scan, verify  # noqa: E402, F401
+from cli import demo, media, orgs, registration, scan, station, verify  # noqa: E402, F401

@@ -30,6 +30,9 @@ def list_media(
     ctx: typer.Context,
     status: str = typer.Option(None, "--status", help="Only media with this status."),
     to: str = typer.Option(None, "--to", help="Only media for this destination."),
+    unexpected: bool = typer.Option(
+        False, "--unexpected", help="Only unexpected arrivals (another organisation's media)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List media, newest first."""
@@ -39,7 +42,7 @@ def list_media(
 
     if status and status not in {s.value for s in Status}:
         raise InvalidValue(f"--status {status!r} is not one of {', '.join(Status)}")
-    rows = open_ledger(ctx).list_media(status=status, destination=to)
+    rows = open_ledger(ctx).list_media(status=status, destination=to, unexpected=unexpected)
     if as_json:
         keys = (
             "media_id",
@@ -51,6 +54,8 @@ def list_media(
             "encrypted",
             "exception",
             "misdelivered",
+            "unexpected",
+            "issuer",
             "anomalies",
         )
         typer.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
@@ -63,6 +68,7 @@ def list_media(
                 ("URGENT", r["urgent"]),
                 ("UNENCRYPTED", not r["encrypted"]),
                 ("MISDELIVERED", r["misdelivered"]),
+                (f"UNEXPECTED-FROM-{r['issuer']}", r["unexpected"]),
                 (f"{r['anomalies']}-ANOMALY", r["anomalies"]),
             )
             if on

@@ -33,6 +33,7 @@ def state_json(state: MediaState) -> dict[str, Any]:
         "password_sent_at": _iso(state.password_sent_at),
         "password_via": state.password_via,
         "misdelivered": state.misdelivered,
+        "unexpected": state.unexpected,
         "anomalies": [
             {"event_id": a.event_id, "at": _iso(a.at), "text": a.text} for a in state.anomalies
         ],
@@ -90,7 +91,9 @@ def record_lines(record: MediaRecord) -> list[str]:
         f"{s.media_id}  ({parse_media_id(s.media_id).grouped})",
         f"status       {s.status}{since}",
         f"destination  {s.destination}"
-        + ("  (MISDELIVERED to " + str(s.received_site) + ")" if s.misdelivered else ""),
+        + ("  (MISDELIVERED to " + str(s.received_site) + ")" if s.misdelivered else "")
+        if not s.unexpected
+        else f"destination  -  (UNEXPECTED ARRIVAL from {s.issuer}: follow up with the sender)",
         f"kind         {s.kind}{', URGENT' if s.urgent else ''}",
         f"encryption   {encryption}",
         f"patient      NHS {s.nhs_number}" if s.nhs_number else "patient      -",
@@ -128,10 +131,24 @@ _QUIET_DETAIL = {
 }
 
 
+def arrival_warning(result: ScanResult) -> str | None:
+    """What a receipt just recorded needs someone to follow up: unexpected or misdelivered."""
+    s = result.state
+    if result.outcome != "recorded" or s is None or s.status != "received":
+        return None
+    if s.unexpected:
+        return f"UNEXPECTED ARRIVAL from {s.issuer}: not in this ledger, recorded for follow-up"
+    if s.misdelivered:
+        return f"MISDELIVERED: addressed to {s.destination}, received at {s.received_site}"
+    return None
+
+
 def scan_line(result: ScanResult) -> str:
     """One line per scanned code, as it is processed."""
     if result.outcome == "recorded":
         tail = f" - anomaly: {result.anomaly}" if result.anomaly else ""
+        warning = arrival_warning(result)
+        tail += f" - {warning}" if warning else ""
         return f"OK {result.media_id} {result.status}{tail}"
     if result.outcome == "duplicate":
         return f"DUPLICATE {result.media_id} {result.status} - {result.reason}"

@@ -33,13 +33,36 @@ def scan(
     site: str = typer.Option(None, "--site", help="Where (ODS code; default home)."),
     operator: str = typer.Option(None, "--operator", help="Who (default $CUSTODY_OPERATOR)."),
     at: str = typer.Option(None, "--at", help="When it happened (ISO 8601; default now)."),
+    prefix: str = typer.Option(None, "--prefix", help="Station: the scanner's prefix to strip."),
+    suffix: str = typer.Option(None, "--suffix", help="Station: the scanner's suffix to strip."),
+    journal: str = typer.Option(
+        None, "--journal", help="Station: where scans wait while the ledger is unreachable."
+    ),
 ) -> None:
-    """Record a scan of each code; one line per code. Exit 1 if any was refused."""
-    from ledger.api import default_operator
+    """Record a scan of each code; one line per code. Exit 1 if any was refused.
+
+    With no codes, a scan station: reads codes from a USB scanner (or a pipe) until
+    Ctrl-D or Ctrl-C; settings from `custody station-config`.
+    """
     from ledger.errors import InvalidValue
 
     if not codes:
-        raise InvalidValue("give the media IDs to scan")
+        from cli.station import start_station
+
+        if at:
+            raise InvalidValue("a station scans now: --at is for codes given on the command line")
+        exit_code = start_station(
+            ctx.find_root().params.get("db"),
+            action.value,
+            site=site,
+            operator=operator,
+            prefix=prefix,
+            suffix=suffix,
+            journal=journal,
+        )
+        raise typer.Exit(exit_code)
+    from ledger.api import default_operator
+
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()

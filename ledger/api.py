@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -35,6 +33,7 @@ from ledger.errors import (
 )
 from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash
 from ledger.ids import check_ods, make_media_id, parse_media_id, serial_is_usable
+from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.rules import (
     EXCEPTIONS,
     PASSWORD_ROUTES,
@@ -84,6 +83,7 @@ class ScanResult(NamedTuple):
     reason: str | None = None
     anomaly: str | None = None
     event_id: str | None = None
+    state: MediaState | None = None
 
 
 class VerifyReport(NamedTuple):
@@ -105,11 +105,6 @@ class MediaRecord:
         """The events that a correction voided."""
         kept = {e.event_id for e in effective(self.events)}
         return {e.event_id for e in self.events if e.action != Action.CORRECT} - kept
-
-
-def default_operator() -> str:
-    """Who is scanning: CUSTODY_OPERATOR, else the OS user."""
-    return os.environ.get("CUSTODY_OPERATOR") or getpass.getuser()
 
 
 def _flag(value: str, column: str, default: bool) -> bool:
@@ -380,18 +375,37 @@ class Ledger:
         operator: str,
         at: datetime | None = None,
         detail: dict[str, Any] | None = None,
+        event_id: str | None = None,
     ) -> ScanResult:
-        """Record one scan; never raises for a bad code, which is refused with a reason."""
+        """Record one scan; never raises for a bad code, which is refused with a reason.
+
+        `event_id` names the event in advance (a station's journal), so a replay records it once.
+        A receipt of another organisation's medium never seen here is an unexpected arrival.
+        """
         if action not in {a.value for a in SCAN_ACTIONS}:
             raise InvalidValue(f"{action!r} is not a scan action ({', '.join(SCAN_ACTIONS)})")
         try:
-            media_id = str(parse_media_id(code))
+            parsed = parse_media_id(code)
         except InvalidMediaId as exc:
             return ScanResult(code, "refused", reason=str(exc))
+        media_id = str(parsed)
         when = at or self.clock()
         with self._tx(write=True) as conn:
             events = store.media_events(conn, media_id)
-            if not events:
+            same = next((e for e in events if e.event_id == event_id), None)
+            if same is not None:
+                state = fold(media_id, events)
+                return ScanResult(
+                    code,
+                    "duplicate",
+                    media_id,
+                    status=str(state.status),
+                    reason=f"already recorded {same.action} at "
+                    f"{london(same.at, seconds=True)[11:]} (same event)",
+                    event_id=same.event_id,
+                    state=state,
+                )
+            if not events and not (action == Action.RECEIVE and parsed.issuer != self.home.code):
                 return ScanResult(
                     code, "refused", media_id, reason=f"{media_id}: unknown medium (not registered)"
                 )
@@ -405,14 +419,28 @@ class Ledger:
                     status=str(state.status),
                     reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
                     event_id=dup.event_id,
+                    state=state,
                 )
+            extra = {} if events else {"unexpected": True, "issuer": parsed.issuer}
             event = self._event(
-                media_id, action, when, site or self.home.code, operator, detail or {}
+                media_id,
+                action,
+                when,
+                site or self.home.code,
+                operator,
+                {**(detail or {}), **extra},
+                event_id=event_id,
             )
             state = self._record(conn, media_id, events, event)
         anomaly = next((a.text for a in state.anomalies if a.event_id == event.event_id), None)
         return ScanResult(
-            code, "recorded", media_id, str(state.status), anomaly=anomaly, event_id=event.event_id
+            code,
+            "recorded",
+            media_id,
+            str(state.status),
+            anomaly=anomaly,
+            event_id=event.event_id,
+            state=state,
         )
 
     def correct(self, event_id: str, *, reason: str, operator: str) -> Event:
@@ -473,9 +501,11 @@ class Ledger:
         site: str,
         operator: str,
         detail: dict[str, Any],
+        *,
+        event_id: str | None = None,
     ) -> Event:
         return Event(
-            event_id=str(uuid.uuid4()),
+            event_id=event_id or str(uuid.uuid4()),
             media_id=media_id,
             action=action,
             at=at,
@@ -497,7 +527,7 @@ class Ledger:
         """Append one event and refresh the medium's projection from all its events."""
         seq = store.append(conn, [event])
         state = fold(media_id, [*before, replace(event, seq=seq)])
-        store.save_media(conn, [state], new=False)
+        store.save_media(conn, [state], new=not before)
         return state
 
     # -- reading ------------------------------------------------------------------------
@@ -510,10 +540,16 @@ class Ledger:
         return MediaRecord(fold(media_id, events), events)
 
     def list_media(
-        self, *, status: str | None = None, destination: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        destination: str | None = None,
+        unexpected: bool = False,
     ) -> list[dict[str, Any]]:
-        """Media from the projection, optionally by status or destination; newest first."""
+        """Media from the projection, optionally by status, destination or unexpected arrival."""
         query = sa.select(store.MEDIA).order_by(store.MEDIA.c.media_id.desc())
+        if unexpected:
+            query = query.where(store.MEDIA.c.unexpected == sa.true())
         if status:
             query = query.where(store.MEDIA.c.status == status)
         if destination:

@@ -78,3 +78,11 @@ class NotCorrectable(CustodyError):
 
 class IntegrityError(CustodyError):
     """The ledger's hash chain does not verify: something was edited, deleted or inserted."""
+
+
+class JournalError(CustodyError):
+    """A station's offline journal cannot be written or read (disk full, no permission)."""
+
+
+class StationConfigError(CustodyError):
+    """A station config file that cannot be read or written."""

@@ -75,6 +75,7 @@ class MediaRow(SQLModel, table=True):
     password_via: str | None = None
     labelled: int = 0
     misdelivered: bool = False
+    unexpected: bool = False
     anomalies: int = 0
 
 

@@ -120,6 +120,7 @@ class MediaState:
     password_via: str | None = None
     labelled: int = 0
     misdelivered: bool = False
+    unexpected: bool = False
     anomalies: tuple[Anomaly, ...] = field(default_factory=tuple)
 
 
@@ -152,6 +153,12 @@ def anomaly_text(status: Status | None, action: str) -> str:
     if status == target:
         return f"{action} again: already {status}"
     return f"{action} while {status}: out of order"
+
+
+def is_unexpected_arrival(state: MediaState, event: Event) -> bool:
+    """A receipt that opens the history of another organisation's medium this ledger never knew."""
+    unexpected = bool(event.detail.get("unexpected"))
+    return state.status is None and event.action == A.RECEIVE and unexpected
 
 
 def effective(events: Iterable[Event]) -> list[Event]:
@@ -206,7 +213,11 @@ def apply(state: MediaState, event: Event) -> MediaState:
         return state
     changes: dict[str, object] = {_STAMP[action]: event.at}
     problems = []
-    if (state.status, action) not in TRANSITIONS:
+    if is_unexpected_arrival(state, event):
+        # Not ours and never announced: an arrival to follow up, not a scan out of order.
+        changes["unexpected"] = True
+        changes["issuer"] = event.detail.get("issuer", state.issuer)
+    elif (state.status, action) not in TRANSITIONS:
         problems.append(anomaly_text(state.status, action))
     if action != A.REGISTER and state.registered_at and event.at < state.registered_at:
         problems.append(f"{action} dated before the medium was registered")

@@ -1,0 +1,599 @@
+"""The scan station: `custody scan ACTION` reading a USB barcode scanner (or a pipe).
+
+On a terminal, a live screen the clerk can read from across the counter; from
+a pipe, one result line per code, flushed at once. The ledger logic is in
+ledger.station; this module only reads keys and draws.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO
+
+import typer
+
+from cli.main import app
+from cli.render import scan_line
+from ledger.clock import london, utcnow
+from ledger.errors import CustodyError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from ledger.api import Ledger
+    from ledger.events import Event
+    from ledger.station import Outcome, Station
+    from ledger.station_config import StationConfig
+
+RECENT = 6
+# Seconds between the two rings of a refusal's double bell (sent together, terminals merge them).
+DOUBLE_BELL_GAP = 0.25
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """The one line a pipe gets for each line it sent."""
+    if outcome.scan is not None:
+        return scan_line(outcome.scan)
+    match outcome.kind:
+        case "queued":
+            return f"QUEUED {outcome.media_id} {outcome.action} - offline - queued"
+        case "duplicate":
+            return f"DUPLICATE {outcome.media_id} - {outcome.reason}"
+        case "command":
+            return f"ACTION {outcome.action}"
+        case "operator":
+            return f"OPERATOR {outcome.reason.split(': ', 1)[1] if outcome.reason else ''}"
+        case "ignored":
+            return f"IGNORED {outcome.reason}"
+    return f"REFUSED {outcome.reason}"
+
+
+def summary_line(station: Station) -> str:
+    """The counts at the end of a run."""
+    c = station.counts
+    text = (
+        f"{c['recorded']} recorded, {c['duplicate']} duplicate, {c['refused']} refused, "
+        f"{c['anomalies']} with anomalies"
+    )
+    return text + (f", {c['queued']} queued offline" if c["queued"] else "")
+
+
+@contextmanager
+def _interrupt_after_scan() -> Iterator[Callable[..., bool]]:
+    """Ctrl-C stops the run, but never in the middle of recording a scan."""
+    state = {"busy": False, "stop": False}
+
+    def on_sigint(_sig: int, _frame: FrameType | None) -> None:
+        state["stop"] = True
+        if not state["busy"]:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+
+    def busy(value: bool | None = None) -> bool:
+        if value is not None:
+            state["busy"] = value
+        return state["stop"]
+
+    try:
+        yield busy
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_pipe(station: Station, lines: Any, out: TextIO, err: TextIO) -> None:
+    """Read lines from a pipe; write one result line each, flushed as it is done."""
+    station.connect()
+    if station.offline:
+        err.write(f"offline - scans are queued in {station.settings.journal}: {station.offline}\n")
+        err.flush()
+    with _interrupt_after_scan() as busy:
+        try:
+            for raw in lines:
+                busy(True)
+                outcome = station.handle(raw.decode("utf-8", errors="replace"))
+                out.write(outcome_line(outcome) + "\n")
+                out.flush()
+                if busy(False):
+                    break
+        except KeyboardInterrupt:
+            pass
+    err.write(summary_line(station) + "\n")
+    err.flush()
+
+
+# -- the live screen ---------------------------------------------------------------
+
+
+@dataclass
+class Screen:
+    """What the live screen shows: the state of the run, redrawn after each key."""
+
+    station: Station
+    site_name: str = ""
+    typed: str = ""
+    last: Outcome | None = None
+    last_at: datetime | None = None
+    notice: str = "opening the ledger..."
+    waiting: int = 0
+    recent: deque[tuple[datetime, Outcome]] = field(default_factory=lambda: deque(maxlen=RECENT))
+
+
+_STYLE = {
+    "recorded": "bold green",
+    "duplicate": "bold cyan",
+    "refused": "bold red",
+    "queued": "bold dark_orange",
+    "command": "bold blue",
+    "operator": "bold blue",
+    "ignored": "dim",
+}
+_MARK = {
+    "recorded": "✔",
+    "duplicate": "=",
+    "refused": "✘",
+    "queued": "…",
+    "command": "▶",
+    "operator": "☺",
+    "ignored": " ",
+}
+
+
+def _warnings(outcome: Outcome) -> list[str]:
+    """What needs the clerk's attention although the scan counted."""
+    from cli.render import arrival_warning
+
+    found = [arrival_warning(outcome.scan)] if outcome.scan is not None else []
+    found.append(f"anomaly: {outcome.anomaly}" if outcome.anomaly else None)
+    return [w for w in found if w]
+
+
+def _headline(outcome: Outcome) -> str:
+    """The result in a few words, beside the big tick or cross."""
+    if outcome.kind in ("command", "operator", "ignored"):
+        return outcome.reason or ""
+    ident = outcome.media_id or outcome.code
+    if outcome.kind == "recorded":
+        return f"{ident}  {outcome.status}"
+    if outcome.kind == "duplicate":
+        return f"{ident}  DUPLICATE - counted once"
+    if outcome.kind == "queued":
+        return f"{ident}  OFFLINE - QUEUED"
+    return f"REFUSED  {ident[:40]}" if ident else "REFUSED"
+
+
+def render(screen: Screen, width: int) -> RenderableType:
+    """The whole screen for the current state."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from cli.bigtype import CROSS, HOURGLASS, TICK, big, block
+
+    st = screen.station
+    s = st.settings
+    action = s.action.upper()
+    site = s.site or "?"
+    title = Text()
+    if len(big(f"{action}  {site}")[0]) <= width:
+        rows = big(f"{action}  {site}")
+    else:
+        rows = big(action) + big(site)
+    title.append("\n".join(rows), style="bold white on blue")
+    status = (
+        Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
+        if st.offline
+        else Text("online", style="green")
+    )
+    where = Text.assemble(
+        ("at ", "dim"),
+        (f"{site} {screen.site_name}".strip(), "bold"),
+        ("   operator ", "dim"),
+        (s.operator, "bold"),
+        "   ",
+        status,
+    )
+    parts: list[RenderableType] = [title, where, Text("")]
+    last = screen.last
+    if last is None:
+        waiting = f" ({screen.waiting} scans waiting)" if screen.waiting else ""
+        parts.append(Text((screen.notice or "ready: scan a code") + waiting, style="bold"))
+        parts.extend(Text("") for _ in range(5))
+    else:
+        style = _STYLE[last.kind]
+        warnings = _warnings(last)
+        if warnings and last.kind == "recorded":
+            style = "bold dark_orange"
+        glyph = {"refused": CROSS, "queued": HOURGLASS}.get(last.kind, TICK)
+        explained = last.kind in ("refused", "duplicate")
+        words = [
+            Text(_headline(last), style=style),
+            Text(last.reason or "" if explained else "", style=style),
+            *(Text(w, style="bold dark_orange") for w in warnings),
+        ]
+        if last.kind == "queued":
+            words.append(Text(f"the ledger is unreachable: {st.offline}", style=style))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row(Text("\n".join(block(glyph)), style=style), Group(*words))
+        parts.append(grid)
+    recent = Table.grid(padding=(0, 1))
+    for at, o in reversed(screen.recent):
+        recent.add_row(
+            Text(london(at, seconds=True)[11:], style="dim"),
+            Text(_MARK[o.kind], style=_STYLE[o.kind]),
+            Text(o.action, style="dim"),
+            Text(_headline(o), overflow="ellipsis", no_wrap=True),
+        )
+    c = st.counts
+    counts = Text.assemble(
+        ("recorded ", "dim"),
+        (str(c["recorded"]), "bold green"),
+        ("   duplicate ", "dim"),
+        (str(c["duplicate"]), "bold cyan"),
+        ("   refused ", "dim"),
+        (str(c["refused"]), "bold red"),
+        ("   anomalies ", "dim"),
+        (str(c["anomalies"]), "bold dark_orange"),
+        *((("   queued ", "dim"), (str(c["queued"]), "bold dark_orange")) if c["queued"] else ()),
+    )
+    prompt = Text.assemble(("scan ▸ ", "bold"), screen.typed[-60:], ("█", "blink"))
+    hint = Text("Ctrl-D or Ctrl-C to finish", style="dim")
+    return Group(
+        *parts, Text(""), Text("last scans", style="dim"), recent, Text(""), counts, prompt, hint
+    )
+
+
+@contextmanager
+def _keys(fd: int) -> Iterator[None]:
+    """The terminal without echo or line editing (we draw what is typed); Ctrl-C still works."""
+    import termios
+
+    saved = termios.tcgetattr(fd)
+    raw = termios.tcgetattr(fd)
+    raw[3] &= ~(termios.ECHO | termios.ICANON)
+    # Ctrl-C must not throw away codes the scanner has typed but we have not read yet.
+    raw[3] |= termios.NOFLSH
+    raw[6][termios.VMIN] = 1
+    raw[6][termios.VTIME] = 0
+    termios.tcsetattr(fd, termios.TCSANOW, raw)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def run_live(station: Station, fd: int) -> int:
+    """The live screen on a terminal until Ctrl-D or Ctrl-C; returns the exit code."""
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(highlight=False)
+    screen = Screen(station)
+    opened: dict[str, Any] = {}
+
+    def open_ledger() -> None:
+        # Opening imports SQLAlchemy (most of a second here): done while the screen is up.
+        try:
+            station.connect()
+            if station.ledger is not None and station.settings.site:
+                opened["name"] = station.ledger.org(station.settings.site).name
+        except CustodyError as exc:
+            opened["error"] = exc
+        opened["done"] = True
+
+    opener = threading.Thread(target=open_ledger, daemon=True)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending: list[str] = []
+    second_bell: float | None = None
+    ready = done = False
+
+    def take(chunk: bytes) -> bool:
+        """Add typed keys to the line being scanned; True at end of input (Ctrl-D)."""
+        for ch in decoder.decode(chunk):
+            if ch == "\x04":
+                return True
+            if ch in "\r\n":
+                pending.append(screen.typed)
+                screen.typed = ""
+            elif ch in "\x7f\b":
+                screen.typed = screen.typed[:-1]
+            elif len(screen.typed) < 20000:
+                screen.typed += ch
+        return not chunk
+
+    def ring(outcome: Outcome) -> None:
+        nonlocal second_bell
+        if outcome.kind == "ignored":
+            return
+        console.file.write("\a")
+        console.file.flush()
+        if outcome.kind == "refused":
+            second_bell = time.monotonic() + DOUBLE_BELL_GAP
+
+    with (
+        _keys(fd),
+        _interrupt_after_scan() as busy,
+        Live(
+            render(screen, console.width),
+            console=console,
+            screen=True,
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ) as live,
+    ):
+        opener.start()
+        while True:
+            try:
+                if not ready and opened.get("done"):
+                    if "error" in opened:
+                        break
+                    ready = True
+                    screen.site_name = opened.get("name", "")
+                    screen.notice = "ready: scan a code"
+                    live.update(render(screen, console.width), refresh=True)
+                if ready and pending:
+                    busy(True)
+                    outcome = station.handle(pending.pop(0))
+                    screen.waiting = len(pending)
+                    done = busy(False) or done
+                    if outcome.kind != "ignored":
+                        screen.last, screen.last_at = outcome, utcnow()
+                        screen.recent.append((screen.last_at, outcome))
+                    ring(outcome)
+                    live.update(render(screen, console.width), refresh=True)
+                    continue
+                if done and (ready or not pending):
+                    break
+                if done:
+                    # Lines scanned before the ledger opened are still recorded.
+                    time.sleep(0.05)
+                    continue
+                timeout = 0.1
+                if second_bell is not None:
+                    timeout = max(0.0, min(timeout, second_bell - time.monotonic()))
+                readable, _, _ = select.select([fd], [], [], timeout)
+                if second_bell is not None and time.monotonic() >= second_bell:
+                    console.file.write("\a")
+                    console.file.flush()
+                    second_bell = None
+                if not readable:
+                    continue
+                done = take(os.read(fd, 4096))
+                screen.waiting = len(pending)
+                live.update(render(screen, console.width), refresh=True)
+            except KeyboardInterrupt:
+                done = True
+                # Codes the scanner finished typing before Ctrl-C are still recorded.
+                while select.select([fd], [], [], 0)[0] and not take(os.read(fd, 4096)):
+                    pass
+    if "error" in opened:
+        console.print(f"error: {opened['error']}", style="bold red", highlight=False)
+        return 1
+    console.print(summary_line(station), highlight=False)
+    return 0
+
+
+def run(station: Station, *, interactive: bool) -> int:
+    """Run the station on standard input; returns the exit code."""
+    if interactive:
+        return run_live(station, sys.stdin.fileno())
+    run_pipe(station, sys.stdin.buffer, sys.stdout, sys.stderr)
+    return 1 if station.counts["refused"] else 0
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+def unescape(text: str) -> str:
+    r"""A scanner affix as typed: `\x02`, `\t` and the like become the control characters."""
+    return codecs.decode(text, "unicode_escape") if "\\" in text else text
+
+
+def default_journal() -> Path:
+    """Where a station queues scans by default: beside the default ledger."""
+    from cli.main import default_db
+
+    return Path(default_db()).with_name("station-journal.jsonl")
+
+
+def station_target(db: str | None, config: StationConfig) -> str:
+    """The ledger: --db or $CUSTODY_DB, else the station config's, else the default."""
+    from cli.main import default_db
+
+    return db or config.db or default_db()
+
+
+def quick_start(args: list[str]) -> int | None:
+    """`custody scan ACTION` on a terminal, started without typer; None if `args` is not that.
+
+    Typer coerces every parameter through pydantic (about 0.4 s to import here), and the
+    clerk waits for the screen: the post room's one command skips it.
+    """
+    from ledger.events import SCAN_ACTIONS
+
+    if len(args) != 2 or args[0] != "scan" or args[1] not in {a.value for a in SCAN_ACTIONS}:
+        return None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    try:
+        return start_station(os.environ.get("CUSTODY_DB") or None, args[1])
+    except CustodyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+
+
+def start_station(
+    db: str | None,
+    action: str,
+    *,
+    site: str | None = None,
+    operator: str | None = None,
+    prefix: str | None = None,
+    suffix: str | None = None,
+    journal: str | None = None,
+) -> int:
+    """Start a station with options over the station config over defaults; returns exit code."""
+    from ledger import station_config
+    from ledger.people import default_operator
+    from ledger.station import Settings, Station
+
+    config = station_config.load(station_config.default_path())
+    target = station_target(db, config)
+    settings = Settings(
+        action=action,
+        operator=operator or config.operator or default_operator(),
+        journal=Path(journal or config.journal or default_journal()),
+        site=site or config.site,
+        prefix=unescape(prefix if prefix is not None else config.prefix or ""),
+        suffix=unescape(suffix if suffix is not None else config.suffix or ""),
+    )
+
+    def open_ledger() -> Ledger:
+        from ledger.api import Ledger
+
+        return Ledger.open(target)
+
+    station = Station(settings, open_ledger)
+    return run(station, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+
+
+@app.command("station-config")
+def station_config_command(
+    ctx: typer.Context,
+    site: str = typer.Option(None, "--site", help="Where this station is (ODS code)."),
+    operator: str = typer.Option(None, "--operator", help="Who scans, until a badge is scanned."),
+    prefix: str = typer.Option(None, "--prefix", help=r"The scanner's prefix (e.g. '\x02')."),
+    suffix: str = typer.Option(None, "--suffix", help="The scanner's suffix."),
+    journal: str = typer.Option(None, "--journal", help="The offline journal file."),
+) -> None:
+    """Show or set this station's settings; `custody --db X station-config` stores the ledger.
+
+    An empty value ('') clears a setting.
+    """
+    from ledger import station_config
+    from ledger.ids import check_ods
+
+    path = station_config.default_path()
+    config = station_config.load(path)
+    root = ctx.find_root()
+    db = root.params.get("db") if _source_name(root, "db") == "COMMANDLINE" else None
+    changes = {
+        "site": check_ods(site) if site else site,
+        "operator": operator,
+        "prefix": prefix,
+        "suffix": suffix,
+        "journal": str(Path(journal).expanduser().resolve()) if journal else journal,
+        "db": db,
+    }
+    if any(v is not None for v in changes.values()):
+        config = station_config.updated(config, **changes)
+        station_config.save(path, config)
+        typer.echo(f"saved {path}")
+    else:
+        typer.echo(f"{path}{'' if path.exists() else ' (not written yet)'}")
+    shown = {
+        "site": config.site or "(the ledger's home organisation)",
+        "operator": config.operator or "(from $CUSTODY_OPERATOR or the login name)",
+        "prefix": repr(unescape(config.prefix)) if config.prefix else "(none)",
+        "suffix": repr(unescape(config.suffix)) if config.suffix else "(none)",
+        "journal": config.journal or f"(default: {default_journal()})",
+        "db": config.db or "(from --db, $CUSTODY_DB or the default)",
+    }
+    for key, value in shown.items():
+        typer.echo(f"  {key:<9}{value}")
+
+
+def _source_name(ctx: Any, name: str) -> str:
+    """Where a parameter's value came from: COMMANDLINE, ENVIRONMENT, DEFAULT..."""
+    source = ctx.get_parameter_source(name)
+    return source.name if source is not None else ""
+
+
+@app.command("station-sheet")
+def station_sheet(
+    out: Path = typer.Option(None, "-o", "--output", help="The PDF to write."),
+    operators: list[str] = typer.Option(
+        None, "--operator", help="Also print this operator's badge (repeatable)."
+    ),
+    as_list: bool = typer.Option(False, "--list", help="Print the codes instead of a PDF."),
+) -> None:
+    """Print the station's command barcodes (and operator badges) to scan instead of typing."""
+    from ledger.errors import InvalidValue
+    from ledger.station import sheet_entries
+
+    entries = sheet_entries(operators or [])
+    if as_list:
+        for code, caption in entries:
+            typer.echo(f"{code:<20} {caption}")
+        return
+    if out is None:
+        raise InvalidValue("give the PDF to write with -o FILE (or --list to see the codes)")
+    from labels.station import write_code_sheet
+
+    written = write_code_sheet(entries, out)
+    typer.echo(f"wrote {len(entries)} codes to {written}")
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    journal: str = typer.Option(
+        None, "--journal", help="The station's journal (default: its config's)."
+    ),
+) -> None:
+    """Record the scans a station queued while the ledger was unreachable; safe to repeat."""
+    from ledger import station_config
+    from ledger.api import Ledger
+    from ledger.journal import sync as replay_journal
+
+    config = station_config.load(station_config.default_path())
+    path = Path(journal or config.journal or default_journal())
+    if not path.exists():
+        typer.echo(f"no journal at {path}: nothing was queued")
+        return
+    report = replay_journal(
+        Ledger.open(station_target(ctx.find_root().params.get("db"), config)), path
+    )
+    for r in report.recorded:
+        typer.echo(f"{_queued(r.event)}: {scan_line(r.result)}")
+    for r in report.duplicates:
+        typer.echo(f"{_queued(r.event)}: {scan_line(r.result)}")
+    for refusal in report.refused:
+        typer.echo(f"{_queued(refusal.event)}: REFUSED {refusal.reason}")
+    for problem in report.unreadable:
+        typer.echo(f"journal {problem}")
+    events = (
+        len(report.recorded) + len(report.already) + len(report.duplicates) + len(report.refused)
+    )
+    typer.echo(
+        f"journal {path}: {events} queued scans - {len(report.recorded)} recorded, "
+        f"{len(report.already)} already in the ledger, {len(report.duplicates)} duplicate, "
+        f"{len(report.refused)} refused"
+        + (f", {len(report.unreadable)} unreadable lines" if report.unreadable else "")
+    )
+    if report.refused or report.unreadable:
+        raise typer.Exit(1)
+
+
+def _queued(event: Event) -> str:
+    """A queued scan as the clerk made it: when, what, where, who."""
+    return (
+        f"{london(event.at, seconds=True)} {event.action} {event.media_id} "
+        f"at {event.site} by {event.operator}"
+    )

@@ -1,0 +1,279 @@
+"""A scan station: what each line from a USB barcode scanner means, and what became of it.
+
+The scanner types like a keyboard. A line is a media ID, a command code that
+switches the action (`CMDRECEIVE`), an operator badge (`OPJSMITH`), or noise.
+When the ledger cannot be reached the station keeps going: each scan goes to
+a local journal (ledger.journal) for `custody sync` to replay later.
+
+Importing this module does not import SQLAlchemy: the station shows its
+screen first and opens the ledger afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from ledger import journal
+from ledger.clock import utcnow
+from ledger.errors import (
+    CustodyError,
+    InvalidMediaId,
+    LedgerNotFound,
+    LedgerUnreachable,
+)
+from ledger.events import SCAN_ACTIONS, Event
+from ledger.ids import check_ods, normalise_code, parse_media_id
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger, ScanResult
+
+# Command barcodes: scanning one switches the station's action.
+COMMAND_CODES: dict[str, str] = {
+    "CMD" + a.value.replace("-", "").upper(): a.value for a in SCAN_ACTIONS
+}
+BADGE_PREFIX = "OP"
+# A badge code must fit a Code 128 cell on the printed sheet (20 characters).
+_BADGE = re.compile(rf"{BADGE_PREFIX}([A-Z][A-Z0-9]{{1,17}})")
+_MEDIA_SHAPE = re.compile(r"[A-Z0-9]{3,5}[0-9]{8}[0-9A-Z]")
+# No barcode on our labels is longer than this; anything longer is noise, not a misread.
+MAX_CODE_LENGTH = 64
+# Same as the ledger's duplicate window, for scans queued while offline.
+DUPLICATE_WINDOW = timedelta(seconds=10)
+# While offline, how often a scan tries the ledger again before queueing.
+RETRY_EVERY = timedelta(seconds=15)
+
+Kind = Literal["recorded", "duplicate", "refused", "queued", "command", "operator", "ignored"]
+
+
+class Command(NamedTuple):
+    """A command barcode: switch the action."""
+
+    action: str
+
+
+class Badge(NamedTuple):
+    """An operator badge: who scans from now on."""
+
+    operator: str
+
+
+class Code(NamedTuple):
+    """A code to record: a media ID, or something that should have been one."""
+
+    text: str
+
+
+class Noise(NamedTuple):
+    """A line that cannot be a code at all, and why."""
+
+    reason: str
+
+
+ScannedLine = Command | Badge | Code | Noise | None
+
+
+def strip_affixes(raw: str, prefix: str = "", suffix: str = "") -> str:
+    """A line without the prefix and suffix the scanner is set to add."""
+    text = raw.rstrip("\r\n")
+    if prefix and text.startswith(prefix):
+        text = text[len(prefix) :]
+    if suffix and text.endswith(suffix):
+        text = text[: -len(suffix)]
+    return text
+
+
+def read_line(raw: str, prefix: str = "", suffix: str = "") -> ScannedLine:
+    """What one line from the scanner is; None for an empty line."""
+    text = strip_affixes(raw, prefix, suffix)
+    if len(text) > MAX_CODE_LENGTH * 4:
+        return Noise(f"not a code: a line of {len(text):,} characters")
+    code = normalise_code(text)
+    if not code:
+        return None if not text.strip() else Noise("not a code: only control characters")
+    if len(code) > MAX_CODE_LENGTH:
+        return Noise(f"not a code: {len(code):,} characters")
+    if code in COMMAND_CODES:
+        return Command(COMMAND_CODES[code])
+    if code.startswith("CMD") and code.isascii() and code.isalnum():
+        return Noise(f"{code}: not a station command (print the sheet: custody station-sheet)")
+    badge = _BADGE.fullmatch(code)
+    if badge and not _MEDIA_SHAPE.fullmatch(code):
+        return Badge(badge.group(1).lower())
+    return Code(code)
+
+
+def badge_code(operator: str) -> str:
+    """The badge barcode for an operator name (capitals and digits only)."""
+    code = BADGE_PREFIX + re.sub(r"[^A-Z0-9]", "", operator.upper())
+    if not _BADGE.fullmatch(code):
+        raise InvalidMediaId(
+            f"{operator!r} cannot be a badge: a letter first, then 2 to 18 letters and digits"
+        )
+    return code
+
+
+def sheet_entries(operators: list[str] | None = None) -> list[tuple[str, str]]:
+    """The (code, caption) pairs of the station's barcode sheet: every command, then badges."""
+    entries = [(code, f"switch to {action}") for code, action in COMMAND_CODES.items()]
+    for name in operators or []:
+        code = badge_code(name)
+        entries.append((code, f"operator {code[len(BADGE_PREFIX) :].lower()}"))
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How a station scans: the action, where, who, the scanner's affixes, the journal."""
+
+    action: str
+    operator: str
+    journal: Path
+    site: str | None = None
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one line from the scanner."""
+
+    kind: Kind
+    action: str
+    code: str = ""
+    media_id: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    anomaly: str | None = None
+    scan: ScanResult | None = None
+
+
+def _from_scan(action: str, result: ScanResult) -> Outcome:
+    return Outcome(
+        kind=result.outcome,
+        action=action,
+        code=result.code,
+        media_id=result.media_id,
+        status=result.status,
+        reason=result.reason,
+        anomaly=result.anomaly,
+        scan=result,
+    )
+
+
+@dataclass
+class Station:
+    """A running station: its settings, the ledger when reachable, and what it has seen."""
+
+    settings: Settings
+    open_ledger: Callable[[], Ledger]
+    clock: Callable[[], datetime] = utcnow
+    ledger: Ledger | None = None
+    offline: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    _retry_at: datetime | None = None
+    _queued_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    def connect(self) -> None:
+        """Open the ledger and check the site; if it cannot be reached, go offline.
+
+        A site that the ledger does not know is the user's mistake and is raised.
+        """
+        try:
+            ledger = self.ledger or self.open_ledger()
+            site = ledger.org(self.settings.site).code if self.settings.site else ledger.home.code
+        except (LedgerUnreachable, LedgerNotFound) as exc:
+            self._go_offline(str(exc))
+            if self.settings.site:
+                self.settings = replace(self.settings, site=check_ods(self.settings.site))
+            return
+        self.ledger, self.offline = ledger, None
+        self.settings = replace(self.settings, site=site)
+
+    def _go_offline(self, reason: str) -> None:
+        self.offline = reason
+        self._retry_at = self.clock() + RETRY_EVERY
+
+    def handle(self, raw: str) -> Outcome:
+        """Act on one line from the scanner; never raises for what the scanner sent."""
+        line = read_line(raw, self.settings.prefix, self.settings.suffix)
+        action = self.settings.action
+        if line is None:
+            return Outcome("ignored", action, reason="empty line")
+        if isinstance(line, Noise):
+            return self._count(Outcome("refused", action, reason=line.reason))
+        if isinstance(line, Command):
+            self.settings = replace(self.settings, action=line.action)
+            return Outcome("command", line.action, reason=f"now scanning: {line.action}")
+        if isinstance(line, Badge):
+            self.settings = replace(self.settings, operator=line.operator)
+            return Outcome("operator", action, reason=f"operator: {line.operator}")
+        return self._count(self._scan(line.text))
+
+    def _count(self, outcome: Outcome) -> Outcome:
+        self.counts[outcome.kind] += 1
+        if outcome.anomaly:
+            self.counts["anomalies"] += 1
+        return outcome
+
+    def _scan(self, code: str) -> Outcome:
+        s = self.settings
+        event_id = str(uuid.uuid4())
+        offline = self.ledger is None or self.offline
+        if offline and (self._retry_at is None or self.clock() >= self._retry_at):
+            self.connect()
+        if self.ledger is not None and not self.offline:
+            try:
+                result = self.ledger.scan(
+                    s.action, code, site=s.site, operator=s.operator, event_id=event_id
+                )
+            except LedgerUnreachable as exc:
+                # Not committed (or, if it was, the replay finds its event_id and skips it).
+                self._go_offline(str(exc))
+            except CustodyError as exc:
+                return Outcome("refused", s.action, code, reason=str(exc))
+            else:
+                return _from_scan(s.action, result)
+        return self._queue(code, event_id)
+
+    def _queue(self, code: str, event_id: str) -> Outcome:
+        """Keep a scan in the journal while the ledger is away."""
+        s = self.settings
+        try:
+            media_id = str(parse_media_id(code))
+        except InvalidMediaId as exc:
+            return Outcome("refused", s.action, code, reason=str(exc))
+        if s.site is None:
+            return Outcome(
+                "refused",
+                s.action,
+                code,
+                media_id,
+                reason="ledger unreachable and this station has no site set, so nothing can be "
+                "queued (custody station-config --site CODE)",
+            )
+        now = self.clock()
+        last = self._queued_at.get((media_id, s.action))
+        if last is not None and now - last <= DUPLICATE_WINDOW:
+            return Outcome("duplicate", s.action, code, media_id, reason="already queued")
+        event = Event(
+            event_id=event_id,
+            media_id=media_id,
+            action=s.action,
+            at=now,
+            recorded_at=now,
+            site=s.site,
+            operator=s.operator,
+        )
+        try:
+            journal.append(s.journal, event)
+        except CustodyError as exc:
+            return Outcome("refused", s.action, code, media_id, reason=str(exc))
+        self._queued_at[(media_id, s.action)] = now
+        return Outcome("queued", s.action, code, media_id, reason="offline - queued")
