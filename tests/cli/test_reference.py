@@ -15,7 +15,7 @@ def test_cli_reference_is_current(tmp_path: Path) -> None:
     subprocess.run(
         [
             str(typer),
-            "cli.main",
+            "cli.reference",
             "utils",
             "docs",
             "--name",
