@@ -32,7 +32,7 @@ from ledger.errors import (
     UnknownOrganisation,
 )
 from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash
-from ledger.ids import check_ods, make_media_id, parse_media_id, serial_is_usable
+from ledger.ids import check_ods, next_media_id, parse_media_id
 from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.rules import (
     EXCEPTIONS,
@@ -310,10 +310,7 @@ class Ledger:
             serial = last or 0
             events, states = [], []
             for reg in regs:
-                serial += 1
-                while not serial_is_usable(issuer, serial):
-                    serial += 1
-                media_id = str(make_media_id(issuer, serial))
+                media_id, serial = next_media_id(issuer, serial)
                 event = Event(
                     event_id=str(uuid.uuid4()),
                     media_id=media_id,

@@ -90,6 +90,10 @@ def event_hash(event: Event, prev_hash: str, detail_json: str | None = None) -> 
 _dump = json.JSONEncoder(ensure_ascii=False).encode
 
 
+# One encoder for every detail: json.dumps with options builds a new encoder on each call.
+_detail_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def detail_text(detail: dict[str, Any]) -> str:
-    """How a detail is stored: canonical JSON."""
-    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """How a detail is stored: canonical JSON (sorted keys, compact)."""
+    return _detail_encode(detail)

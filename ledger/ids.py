@@ -77,6 +77,17 @@ def make_media_id(issuer: str, serial: int) -> MediaId:
     return MediaId(issuer, serial, check)
 
 
+def next_media_id(issuer: str, last_serial: int) -> tuple[str, int]:
+    """The next media ID after `last_serial`, and its serial (skipping `*` check characters)."""
+    serial = last_serial
+    while True:
+        serial += 1
+        body = f"{issuer}{serial:0{SERIAL_DIGITS}d}"
+        check = mod37_2(body)
+        if check != "*":
+            return body + check, serial
+
+
 def normalise_code(raw: str) -> str:
     """What a scanner or a person typed, without noise: upper case, no spaces or control chars."""
     text = _NOISE.sub("", raw).upper()

@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -298,12 +297,17 @@ _STATE_FIELDS = [f.name for f in fields(MediaState) if f.name != "anomalies"]
 _STATE_VALUES = attrgetter(*_STATE_FIELDS)
 
 
+# Every `*_at` field of MediaState is a datetime, stored as text.
+_TIME_FIELDS = [i for i, name in enumerate(_STATE_FIELDS) if name.endswith("_at")]
+
+
 def media_row(state: MediaState) -> dict[str, Any]:
     """The projection row for a medium's state."""
-    row = {
-        name: to_text(value) if isinstance(value, datetime) else value
-        for name, value in zip(_STATE_FIELDS, _STATE_VALUES(state), strict=True)
-    }
+    values = list(_STATE_VALUES(state))
+    for i in _TIME_FIELDS:
+        if values[i] is not None:
+            values[i] = to_text(values[i])
+    row = dict(zip(_STATE_FIELDS, values, strict=True))
     row["status"] = str(state.status) if state.status else "unknown"
     row["anomalies"] = len(state.anomalies)
     return row
