@@ -20,6 +20,7 @@ class ScanAction(StrEnum):
     to_pacs = "to-pacs"
     imported = "imported"
     import_failed = "import-failed"
+    import_partial = "import-partial"
     returned = "returned"
     destroyed = "destroyed"
     lost = "lost"

@@ -31,6 +31,7 @@ class Action(StrEnum):
     TO_PACS = "to-pacs"
     IMPORTED = "imported"
     IMPORT_FAILED = "import-failed"
+    IMPORT_PARTIAL = "import-partial"
     RETURNED = "returned"
     DESTROYED = "destroyed"
     LOST = "lost"
@@ -43,6 +44,7 @@ SCAN_ACTIONS = (
     Action.TO_PACS,
     Action.IMPORTED,
     Action.IMPORT_FAILED,
+    Action.IMPORT_PARTIAL,
     Action.RETURNED,
     Action.DESTROYED,
     Action.LOST,
