@@ -182,6 +182,8 @@ def check_lines(check: MediaCheck) -> list[str]:
     from ledger.pacs.verify import Verdict, describe
     from ledger.transitions import Status
 
+    if check.status is None:
+        return [f"REFUSED {check.reason}"]
     if check.verdict is None:
         return [f"SKIPPED {check.media_id}: {check.reason}"]
     if check.recorded == Action.IMPORTED:
