@@ -21,7 +21,6 @@ class ScanAction(StrEnum):
     to_pacs = "to-pacs"
     imported = "imported"
     import_failed = "import-failed"
-    import_partial = "import-partial"
     returned = "returned"
     destroyed = "destroyed"
     lost = "lost"

@@ -602,6 +602,7 @@ def _normalised(reg: Registration) -> Registration:
         exception=opt(reg.exception),
         approved_by=opt(reg.approved_by),
         exception_reason=opt(reg.exception_reason),
+        studies=reg.studies,
     )
 
 

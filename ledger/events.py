@@ -31,7 +31,7 @@ class Action(StrEnum):
     TO_PACS = "to-pacs"
     IMPORTED = "imported"
     IMPORT_FAILED = "import-failed"
-    IMPORT_PARTIAL = "import-partial"
+    IMPORT_PARTIAL = "import-partial"  # recorded by `custody pacs verify`, not scanned
     RETURNED = "returned"
     DESTROYED = "destroyed"
     LOST = "lost"
@@ -44,7 +44,6 @@ SCAN_ACTIONS = (
     Action.TO_PACS,
     Action.IMPORTED,
     Action.IMPORT_FAILED,
-    Action.IMPORT_PARTIAL,
     Action.RETURNED,
     Action.DESTROYED,
     Action.LOST,
