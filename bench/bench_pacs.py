@@ -1,5 +1,7 @@
 """How long `pacs verify` takes for 500 media against a local Orthanc, over both protocols.
 
+Two figures per protocol: the batched query alone (library), and `custody pacs verify
+--pending` end to end (a new process: start-up, ledger reads, queries, events recorded).
 Run from the repository root: .venv/bin/python -m bench.bench_pacs [--studies 500]
 It re-runs itself in a loopback-only network namespace (scripts/netns.sh), as the tests do.
 """
@@ -8,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from ledger.api import Ledger
 from ledger.pacs import (
     DicomWebSettings,
     DimseSettings,
@@ -23,7 +28,8 @@ from ledger.pacs import (
     pacs_client,
     verify_studies,
 )
-from tests.pacs.orthanc import AE_TITLE, only_loopback, running_orthanc, upload
+from ledger.rules import Registration
+from tests.pacs.orthanc import AE_TITLE, Orthanc, only_loopback, running_orthanc, upload
 from tests.pacs.synthetic import SyntheticStudy, make_study, synthetic_patients
 
 TARGET_SECONDS = 30.0
@@ -34,6 +40,42 @@ def _expected(study: SyntheticStudy) -> ExpectedStudy:
     """The counts the ledger would hold for a disc carrying `study`."""
     series = tuple(DiscSeries(s[0].SeriesInstanceUID, s[0].Modality, len(s)) for s in study.series)
     return ExpectedStudy(study.study_uid, sum(s.instance_count for s in series), series)
+
+
+def _ledger_with_pacs(path: Path, expected: list[ExpectedStudy], patients: list[str]) -> None:
+    """A ledger whose media (one per study, counts registered) are all with the PACS team."""
+    ledger = Ledger.create(str(path), "RGT", "Cambridge University Hospitals")
+    ledger.add_org("RXH", "University Hospitals Sussex")
+    regs = [
+        Registration(patients[i % len(patients)], "RXH", study_uid=s.study_uid, studies=(s,))
+        for i, s in enumerate(expected)
+    ]
+    states = ledger.register_many(regs, operator="bench")
+    with ledger.session():
+        for action in ("dispatch", "receive", "to-pacs"):
+            for state in states:
+                ledger.scan(action, state.media_id, site="RXH", operator="bench")
+    ledger.engine.dispose()
+
+
+def _cli_verify(db: Path, options: list[str]) -> tuple[float, str]:
+    """Run `custody pacs verify --pending` as a user would; its time and its summary line."""
+    custody = str(Path(sys.executable).with_name("custody"))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [custody, "--db", str(db), "pacs", "verify", "--pending", *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return time.perf_counter() - started, done.stderr.strip().splitlines()[-1]
+
+
+def _cli_options(server: Orthanc) -> list[tuple[str, list[str]]]:
+    """The command-line options that reach `server` over each protocol."""
+    dimse = ["--ae-title", AE_TITLE, "--host", "127.0.0.1", "--port", str(server.dicom_port)]
+    return [("QIDO-RS", ["--pacs", server.dicomweb_url]), ("C-FIND", dimse)]
 
 
 def main() -> int:
@@ -90,6 +132,14 @@ def main() -> int:
                 + ", ".join(f"{v.value} {n}" for v, n in tally.items())
                 + ")"
             )
+        template = Path(workdir) / "ledger.db"
+        _ledger_with_pacs(template, expected, [number for number, _ in patients])
+        for name, options in _cli_options(server):
+            db = Path(workdir) / f"{name}.db"
+            shutil.copy(template, db)
+            seconds, summary = _cli_verify(db, options)
+            slowest = max(slowest, seconds)
+            print(f"{name:8} custody pacs verify --pending: {seconds:6.2f} s ({summary})")
     print(f"target under {TARGET_SECONDS:.0f} s: {'met' if slowest < TARGET_SECONDS else 'MISSED'}")
     return 0 if slowest < TARGET_SECONDS else 1
 

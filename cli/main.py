@@ -78,4 +78,14 @@ def run() -> NoReturn:
 
 
 # Each command module adds its commands to `app`; imported last because they import `app`.
-from cli import demo, media, orgs, registration, scan, station, verify  # noqa: E402, F401
+from cli import (  # noqa: E402, F401
+    demo,
+    disc,
+    media,
+    orgs,
+    pacs,
+    registration,
+    scan,
+    station,
+    verify,
+)

@@ -32,6 +32,12 @@ def register(
     from_csv: Path = typer.Option(
         None, "--from-csv", help="Register every row of a CSV file, all or nothing."
     ),
+    from_disc: Path = typer.Option(
+        None,
+        "--from-disc",
+        help="Fill accession, study UIDs and instance counts from this disc (and --nhs "
+        "from its patient ID when that is an NHS number).",
+    ),
     operator: str = typer.Option(None, "--operator", help="Who registers (default: you)."),
     as_json: bool = typer.Option(False, "--json", help="Print the new record as JSON."),
 ) -> None:
@@ -43,8 +49,10 @@ def register(
     ledger = open_ledger(ctx)
     who = operator or default_operator()
     if from_csv is not None:
-        if to or nhs:
-            raise InvalidValue("--from-csv takes every field from the file; drop --to and --nhs")
+        if to or nhs or from_disc:
+            raise InvalidValue(
+                "--from-csv takes every field from the file; drop --to, --nhs and --from-disc"
+            )
         states = ledger.register_csv(from_csv, operator=who)
         if as_json:
             typer.echo(json.dumps([state_json(s) for s in states], indent=2))
@@ -53,23 +61,26 @@ def register(
                 typer.echo(s.media_id)
             typer.echo(f"registered {len(states)} media from {from_csv.name}", err=True)
         return
-    if not to or not nhs:
+    if not to or not (nhs or from_disc):
         raise InvalidValue("register needs --to ORG and --nhs NUMBER (or --from-csv FILE)")
-    state = ledger.register(
-        Registration(
-            nhs_number=nhs,
-            destination=to,
-            accession=accession,
-            study_uid=study_uid,
-            kind=kind,
-            urgent=urgent,
-            encrypted=not unencrypted,
-            exception=exception,
-            approved_by=approved_by,
-            exception_reason=reason,
-        ),
-        operator=who,
+    registration = Registration(
+        nhs_number=nhs or "",
+        destination=to,
+        accession=accession,
+        study_uid=study_uid,
+        kind=kind,
+        urgent=urgent,
+        encrypted=not unencrypted,
+        exception=exception,
+        approved_by=approved_by,
+        exception_reason=reason,
     )
+    if from_disc is not None:
+        from ledger.pacs.disc import read_disc
+        from ledger.pacs.intake import with_disc
+
+        registration = with_disc(registration, read_disc(from_disc))
+    state = ledger.register(registration, operator=who)
     typer.echo(json.dumps(state_json(state), indent=2) if as_json else state.media_id)
 
 

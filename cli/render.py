@@ -17,6 +17,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 def state_json(state: MediaState) -> dict[str, Any]:
     """A medium's state as JSON-ready data."""
+    from ledger.studies import studies_detail
+
     return {
         "media_id": state.media_id,
         "status": str(state.status) if state.status else None,
@@ -34,6 +36,10 @@ def state_json(state: MediaState) -> dict[str, Any]:
         "password_via": state.password_via,
         "misdelivered": state.misdelivered,
         "unexpected": state.unexpected,
+        "studies": studies_detail(state.studies),
+        "received_studies": studies_detail(state.received_studies),
+        "import_partial_at": _iso(state.import_partial_at),
+        "import_check": state.import_check,
         "anomalies": [
             {"event_id": a.event_id, "at": _iso(a.at), "text": a.text} for a in state.anomalies
         ],
@@ -99,6 +105,10 @@ def record_lines(record: MediaRecord) -> list[str]:
         f"patient      NHS {s.nhs_number}" if s.nhs_number else "patient      -",
         f"study        {study or '-'}",
     ]
+    if s.studies or s.received_studies:
+        lines.append(f"disc         {disc_summary(s)}")
+    if s.import_check:
+        lines.append(f"pacs check   {s.import_check}")
     for a in s.anomalies:
         lines.append(f"anomaly      {london(a.at)}  {a.text}")
     lines.append("history")
@@ -112,7 +122,7 @@ def record_lines(record: MediaRecord) -> list[str]:
         extra = " ".join(f"{k}={v}" for k, v in e.detail.items() if k not in _QUIET_DETAIL)
         mark = "  VOIDED" if e.event_id in voided else ""
         lines.append(
-            f"  {london(e.at)}  {e.action:<13} {e.site:<5} {e.operator:<12} {e.event_id}"
+            f"  {london(e.at)}  {e.action:<14} {e.site:<5} {e.operator:<12} {e.event_id}"
             f"{'  ' + extra if extra else ''}{late}{mark}"
         )
     return lines
@@ -128,6 +138,7 @@ _QUIET_DETAIL = {
     "encrypted",
     "accession",
     "study_uid",
+    "studies",
 }
 
 
@@ -141,6 +152,16 @@ def arrival_warning(result: ScanResult) -> str | None:
     if s.misdelivered:
         return f"MISDELIVERED: addressed to {s.destination}, received at {s.received_site}"
     return None
+
+
+def disc_summary(state: MediaState) -> str:
+    """How many studies and images the disc held when registered and when received."""
+    parts = []
+    for label, studies in (("registered", state.studies), ("received", state.received_studies)):
+        if studies:
+            images = sum(s.instance_count for s in studies)
+            parts.append(f"{label} {len(studies)} studies, {images} images")
+    return "; ".join(parts)
 
 
 def scan_line(result: ScanResult) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -38,6 +39,9 @@ def scan(
     journal: str = typer.Option(
         None, "--journal", help="Station: where scans wait while the ledger is unreachable."
     ),
+    disc: Path = typer.Option(
+        None, "--disc", help="receive: record the studies on this disc (one code only)."
+    ),
 ) -> None:
     """Record a scan of each code; one line per code. Exit 1 if any was refused.
 
@@ -51,6 +55,8 @@ def scan(
 
         if at:
             raise InvalidValue("a station scans now: --at is for codes given on the command line")
+        if disc is not None:
+            raise InvalidValue("--disc describes one disc: scan one code with it")
         exit_code = start_station(
             ctx.find_root().params.get("db"),
             action.value,
@@ -67,12 +73,23 @@ def scan(
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()
     when = ledger.when(at) if at else None
+    detail: dict[str, object] | None = None
+    notes: list[str] = []
+    if disc is not None:
+        from cli.disc import arrival_lines
+
+        detail, notes = arrival_lines(ledger, action.value, codes, disc)
     counts: Counter[str] = Counter()
     with ledger.session():
         for code in codes:
-            result = ledger.scan(action.value, code, site=where, operator=who, at=when)
+            result = ledger.scan(
+                action.value, code, site=where, operator=who, at=when, detail=detail
+            )
             counts[result.outcome] += 1
             typer.echo(scan_line(result))
+            if detail is not None and result.outcome == "recorded":
+                for note in notes:
+                    typer.echo(note)
     if len(codes) > 1:
         typer.echo(
             f"{counts['recorded']} recorded, {counts['duplicate']} duplicate, "

@@ -42,6 +42,7 @@ from ledger.rules import (
     registration_problems,
 )
 from ledger.schema import Organisation, SerialCounter, Setting
+from ledger.studies import studies_detail
 from ledger.transitions import MediaState, apply, duplicate_of, effective, fold
 
 ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
@@ -598,6 +599,7 @@ def _normalised(reg: Registration) -> Registration:
         exception=opt(reg.exception),
         approved_by=opt(reg.approved_by),
         exception_reason=opt(reg.exception_reason),
+        studies=reg.studies,
     )
 
 
@@ -614,6 +616,8 @@ def _registration_detail(reg: Registration, issuer: str) -> dict[str, Any]:
         detail["accession"] = reg.accession
     if reg.study_uid:
         detail["study_uid"] = reg.study_uid
+    if reg.studies:
+        detail["studies"] = studies_detail(reg.studies)
     if reg.exception:
         detail["exception"] = {
             "code": reg.exception,

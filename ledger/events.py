@@ -31,6 +31,7 @@ class Action(StrEnum):
     TO_PACS = "to-pacs"
     IMPORTED = "imported"
     IMPORT_FAILED = "import-failed"
+    IMPORT_PARTIAL = "import-partial"  # recorded by `custody pacs verify`, not scanned
     RETURNED = "returned"
     DESTROYED = "destroyed"
     LOST = "lost"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ledger.errors import CustodyError
 from ledger.ids import check_nhs_number
+from ledger.studies import StudyCount
 
 KINDS = ("cd", "dvd", "usb")
 EXCEPTIONS = {
@@ -37,6 +38,8 @@ class Registration:
     exception: str | None = None
     approved_by: str | None = None
     exception_reason: str | None = None
+    # Every study on the medium with its counts (from the disc); the first is accession/study_uid.
+    studies: tuple[StudyCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +83,14 @@ def study_identifiers_wellformed(reg: Registration, _ctx: Context) -> list[str]:
     problems = []
     if reg.accession is not None and not _ACCESSION.fullmatch(reg.accession):
         problems.append(f"accession {reg.accession!r} is not 1 to 16 printable characters")
-    if reg.study_uid is not None and (len(reg.study_uid) > 64 or not _UID.fullmatch(reg.study_uid)):
-        problems.append(
-            f"study UID {reg.study_uid!r} is not dotted digits of 64 characters or fewer"
-        )
+    uids = dict.fromkeys(
+        [*([reg.study_uid] if reg.study_uid else []), *(s.study_uid for s in reg.studies)]
+    )
+    problems.extend(
+        f"study UID {uid!r} is not dotted digits of 64 characters or fewer"
+        for uid in uids
+        if len(uid) > 64 or not _UID.fullmatch(uid)
+    )
     return problems
 
 

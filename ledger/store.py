@@ -293,7 +293,9 @@ def known_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     return found
 
 
-_STATE_FIELDS = [f.name for f in fields(MediaState) if f.name != "anomalies"]
+# Fields that hold tuples stay out of the projection; `show` folds them from the events.
+_NOT_PROJECTED = {"anomalies", "studies", "received_studies"}
+_STATE_FIELDS = [f.name for f in fields(MediaState) if f.name not in _NOT_PROJECTED]
 _STATE_VALUES = attrgetter(*_STATE_FIELDS)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ledger.events import Action, Event
+from ledger.studies import StudyCount, studies_from_detail
 
 
 class Status(StrEnum):
@@ -39,6 +40,8 @@ TARGET: dict[str, Status] = {
     A.TO_PACS: S.WITH_PACS,
     A.IMPORTED: S.IMPORTED,
     A.IMPORT_FAILED: S.IMPORT_FAILED,
+    # A partial import needs the PACS desk as a failed one does; import_partial_at tells them apart.
+    A.IMPORT_PARTIAL: S.IMPORT_FAILED,
     A.RETURNED: S.RETURNED,
     A.DESTROYED: S.DESTROYED,
     A.LOST: S.LOST,
@@ -56,6 +59,9 @@ TRANSITIONS: frozenset[tuple[Status | None, str]] = frozenset(
         (S.IMPORT_FAILED, A.IMPORTED),
         (S.WITH_PACS, A.IMPORT_FAILED),
         (S.IMPORT_FAILED, A.IMPORT_FAILED),
+        # A check against the PACS confirms or contradicts an import the desk recorded.
+        (S.IMPORTED, A.IMPORTED),
+        *((s, A.IMPORT_PARTIAL) for s in (S.WITH_PACS, S.IMPORTED, S.IMPORT_FAILED)),
         *(
             (s, A.RETURNED)
             for s in (S.DISPATCHED, S.RECEIVED, S.WITH_PACS, S.IMPORTED, S.IMPORT_FAILED)
@@ -106,6 +112,8 @@ class MediaState:
     nhs_number: str | None = None
     accession: str | None = None
     study_uid: str | None = None
+    studies: tuple[StudyCount, ...] = ()
+    received_studies: tuple[StudyCount, ...] = ()
     registered_at: datetime | None = None
     dispatched_at: datetime | None = None
     received_at: datetime | None = None
@@ -113,6 +121,10 @@ class MediaState:
     to_pacs_at: datetime | None = None
     imported_at: datetime | None = None
     import_failed_at: datetime | None = None
+    import_partial_at: datetime | None = None
+    # The latest import outcome beyond its status: verified or present (checked against the PACS,
+    # present when only the study UID was known), partial; None when unchecked or failed.
+    import_check: str | None = None
     returned_at: datetime | None = None
     destroyed_at: datetime | None = None
     lost_at: datetime | None = None
@@ -132,6 +144,7 @@ _STAMP: dict[str, str] = {
     A.TO_PACS: "to_pacs_at",
     A.IMPORTED: "imported_at",
     A.IMPORT_FAILED: "import_failed_at",
+    A.IMPORT_PARTIAL: "import_partial_at",
     A.RETURNED: "returned_at",
     A.DESTROYED: "destroyed_at",
     A.LOST: "lost_at",
@@ -159,6 +172,15 @@ def is_unexpected_arrival(state: MediaState, event: Event) -> bool:
     """A receipt that opens the history of another organisation's medium this ledger never knew."""
     unexpected = bool(event.detail.get("unexpected"))
     return state.status is None and event.action == A.RECEIVE and unexpected
+
+
+def import_check_of(action: str, detail: dict[str, object]) -> str | None:
+    """What an import event says was checked: verified, present, partial, or None."""
+    if action == A.IMPORT_PARTIAL:
+        return "partial"
+    if action == A.IMPORTED and detail.get("verified") is True:
+        return "present" if detail.get("presence_only") else "verified"
+    return None
 
 
 def effective(events: Iterable[Event]) -> list[Event]:
@@ -202,6 +224,7 @@ def apply(state: MediaState, event: Event) -> MediaState:
             nhs_number=d.get("nhs_number"),
             accession=d.get("accession"),
             study_uid=d.get("study_uid"),
+            studies=studies_from_detail(d.get("studies")),
         )
         if first:
             return state
@@ -229,6 +252,10 @@ def apply(state: MediaState, event: Event) -> MediaState:
     if action == A.RECEIVE:
         changes["received_site"] = event.site
         changes["misdelivered"] = bool(state.destination) and event.site != state.destination
+        if "studies" in event.detail:
+            changes["received_studies"] = studies_from_detail(event.detail["studies"])
+    if action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):
+        changes["import_check"] = import_check_of(action, event.detail)
     return replace(state, status=TARGET[action], status_at=event.at, **changes)  # type: ignore[arg-type]
 
 

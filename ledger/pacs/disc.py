@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ledger.pacs.errors import DiscLocked, DiscNotFound, DiscUnreadable, NoDicomStudies
+from ledger.studies import SeriesCount
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -34,12 +35,8 @@ _EXECUTABLE_SUFFIXES = frozenset({".exe", ".app", ".msi"})
 _KNOWN_FORMATS = (b"\xff\xd8\xff", b"\x89PNG", b"%PDF", b"GIF8", b"PK\x03\x04", b"\x1f\x8b")
 
 
-class DiscSeries(NamedTuple):
-    """One series on the disc and how many distinct instances it holds."""
-
-    series_uid: str
-    modality: str
-    instance_count: int
+# One series on the disc and how many distinct instances it holds: what the ledger records.
+DiscSeries = SeriesCount
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,11 @@ class PacsUnreachable(CustodyError):
 
 class PacsQueryFailed(CustodyError):
     """The PACS answered a query with an error or with a reply we cannot read."""
+
+
+class DiscPatientMismatch(CustodyError):
+    """The disc's patients do not match the NHS number given, or cannot supply one."""
+
+
+class PacsNotConfigured(CustodyError):
+    """No PACS settings given or saved, or the settings file is not usable."""

@@ -9,6 +9,7 @@ from typing import NamedTuple, Protocol
 
 from ledger.pacs.disc import DiscSeries
 from ledger.pacs.query import PacsClient, PacsStudy
+from ledger.studies import StudyCount
 
 
 class Verdict(StrEnum):
@@ -38,13 +39,8 @@ class ExpectedCounts(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ExpectedStudy:
-    """A study's counts as the ledger recorded them when the disc was registered or received."""
-
-    study_uid: str
-    instance_count: int
-    series: tuple[DiscSeries, ...] = ()
+# A study's counts as the ledger recorded them when the disc was registered or received.
+ExpectedStudy = StudyCount
 
 
 class SeriesShortfall(NamedTuple):
