@@ -269,6 +269,8 @@ def _to_text(content: LabelContent) -> str:
 def _from_text(content: LabelContent, *, compact: bool = False) -> str:
     """Sender and return address; compact drops the sender's name (the address names it)."""
     address = content.return_address.replace("\n", ", ")
+    if not address:
+        return f"From {content.sender_name} ({content.sender_code})"
     if compact:
         return f"From {content.sender_code}. Return to: {address}"
     return f"From {content.sender_name} ({content.sender_code})\nReturn to: {address}"
