@@ -78,4 +78,4 @@ def run() -> NoReturn:
 
 
 # Each command module adds its commands to `app`; imported last because they import `app`.
-from cli import demo, media, orgs, registration, scan, station, verify  # noqa: E402, F401
+from cli import demo, label, media, orgs, registration, scan, station, verify  # noqa: E402, F401

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.context import open_ledger
 from cli.main import app
 from cli.render import scan_line
+
+if TYPE_CHECKING:
+    from ledger.api import ScanResult
 
 
 class ScanAction(StrEnum):
@@ -29,7 +35,9 @@ class ScanAction(StrEnum):
 def scan(
     ctx: typer.Context,
     action: ScanAction = typer.Argument(..., help="What happened to the media."),
-    codes: list[str] = typer.Argument(None, help="Media IDs, typed or scanned."),
+    codes: list[str] = typer.Argument(
+        None, help="Media IDs, typed or scanned (with --image: image files)."
+    ),
     site: str = typer.Option(None, "--site", help="Where (ODS code; default home)."),
     operator: str = typer.Option(None, "--operator", help="Who (default $CUSTODY_OPERATOR)."),
     at: str = typer.Option(None, "--at", help="When it happened (ISO 8601; default now)."),
@@ -37,6 +45,11 @@ def scan(
     suffix: str = typer.Option(None, "--suffix", help="Station: the scanner's suffix to strip."),
     journal: str = typer.Option(
         None, "--journal", help="Station: where scans wait while the ledger is unreachable."
+    ),
+    image: bool = typer.Option(
+        False,
+        "--image",
+        help="The arguments are photos, scans or PDFs of labels: scan every media ID in them.",
     ),
 ) -> None:
     """Record a scan of each code; one line per code. Exit 1 if any was refused.
@@ -46,6 +59,8 @@ def scan(
     """
     from ledger.errors import InvalidValue
 
+    if image and not codes:
+        raise InvalidValue("give the image files to scan")
     if not codes:
         from cli.station import start_station
 
@@ -61,19 +76,24 @@ def scan(
             journal=journal,
         )
         raise typer.Exit(exit_code)
-    from ledger.api import default_operator
+    from ledger.api import ScanResult, default_operator
 
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()
     when = ledger.when(at) if at else None
+    work: list[str | ScanResult] = images_to_scan([Path(c) for c in codes]) if image else [*codes]
     counts: Counter[str] = Counter()
     with ledger.session():
-        for code in codes:
-            result = ledger.scan(action.value, code, site=where, operator=who, at=when)
+        for item in work:
+            result = (
+                item
+                if isinstance(item, ScanResult)
+                else ledger.scan(action.value, item, site=where, operator=who, at=when)
+            )
             counts[result.outcome] += 1
             typer.echo(scan_line(result))
-    if len(codes) > 1:
+    if len(work) > 1:
         typer.echo(
             f"{counts['recorded']} recorded, {counts['duplicate']} duplicate, "
             f"{counts['refused']} refused",
@@ -81,3 +101,24 @@ def scan(
         )
     if counts["refused"]:
         raise typer.Exit(1)
+
+
+def images_to_scan(images: Sequence[Path]) -> list[str | ScanResult]:
+    """The media IDs decoded from each image, each once, in order; a refusal for an image with none.
+
+    Every image is read before anything is recorded, so a file that cannot be read stops the
+    command with nothing scanned.
+    """
+    from labels.decode import decode_file
+    from ledger.api import ScanResult
+
+    seen: set[str] = set()
+    work: list[str | ScanResult] = []
+    for path in images:
+        found = sorted(decode_file(path))
+        if not found:
+            reason = f"no media ID barcode found in {path}"
+            work.append(ScanResult(str(path), "refused", reason=reason))
+        work.extend(media_id for media_id in found if media_id not in seen)
+        seen.update(found)
+    return work
