@@ -93,6 +93,8 @@ def label(
     from ledger.errors import InvalidValue
     from ledger.labelling import waiting_for_label
 
+    if reprints and not status:
+        raise InvalidValue("--all goes with --status registered")
     if codes and status:
         raise InvalidValue("give media IDs or --status registered, not both")
     if not codes and not status:
@@ -101,8 +103,6 @@ def label(
         raise InvalidValue(
             f"--status {status!r}: labels are printed for media not yet sent (--status registered)"
         )
-    if reprints and not status:
-        raise InvalidValue("--all goes with --status registered")
     if patient_ref is not None and (status or len(codes) != 1):
         raise InvalidValue("--patient-ref goes on one medium's label: give exactly one media ID")
     tpl = get_template(template)
