@@ -113,3 +113,21 @@ def test_a_sender_without_an_address_gets_no_empty_return_line(name: str) -> Non
     assert _from_text(content) == "From Cambridge University Hospitals (RGT)"
     assert _from_text(content, compact=True) == "From Cambridge University Hospitals (RGT)"
     assert render_label(content, TEMPLATES[name]).code == content.media_id
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_demo_partners_long_names_fit_every_template_with_every_extra(name: str) -> None:
+    from ledger.demo import HOME, PARTNERS
+
+    for code, partner, _address in PARTNERS:
+        content = label(
+            331,
+            destination_code=code,
+            destination_name=partner,
+            sender_name=HOME[1],
+            return_address=HOME[2],
+            exception="secure-with-notes",
+            urgent=True,
+            patient_ref="H1234567",
+        )
+        assert render_label(content, TEMPLATES[name]).code == content.media_id
