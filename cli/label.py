@@ -10,6 +10,7 @@ import typer
 
 from cli.context import open_ledger
 from cli.main import app
+from labels.templates import TEMPLATES
 
 if TYPE_CHECKING:
     from labels.content import LabelContent
@@ -62,7 +63,7 @@ def label(
     template: str = typer.Option(
         "avery-l7160",
         "--template",
-        help="Label stock: avery-l7160, avery-l7163, brother-62x29, cd-disc.",
+        help=f"Label stock: {', '.join(TEMPLATES)}.",
     ),
     offset_x: float = typer.Option(
         0.0, "--offset-x", help="Shift the sheet right by MM (negative: left)."
@@ -127,5 +128,6 @@ def label(
         template=tpl.name,
         file=output.name,
         operator=operator or default_operator(),
+        patient_ref=patient_ref is not None,
     )
     typer.echo(f"recorded {len(events)} medi{'a' if len(events) > 1 else 'um'} as labelled")

@@ -378,12 +378,14 @@ class Ledger:
         template: str,
         file: str,
         operator: str,
+        patient_ref: bool = False,
         at: datetime | None = None,
     ) -> list[Event]:
         """Record that labels were printed for these media: one event each, in one transaction.
 
-        A medium given twice gets one event with `copies` in its detail. Unknown media raise
-        UnknownMedia and nothing is recorded.
+        A medium given twice gets one event with `copies` in its detail; `patient_ref` notes
+        that the label shows a patient reference (never the reference itself). Unknown media
+        raise UnknownMedia and nothing is recorded.
         """
         copies = Counter(str(parse_media_id(code)) for code in codes)
         when = self._check_at(at)
@@ -395,6 +397,8 @@ class Ledger:
                 detail: dict[str, Any] = {"template": template, "file": file}
                 if count > 1:
                     detail["copies"] = count
+                if patient_ref:
+                    detail["patient_ref"] = True
                 event = self._event(media_id, Action.LABELLED, when, site, operator, detail)
                 self._record(conn, media_id, events, event)
                 recorded.append(event)

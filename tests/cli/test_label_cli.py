@@ -135,6 +135,8 @@ def test_patient_reference_is_opt_in_for_one_medium_never_an_nhs_number(
     out = tmp_path / "p.png"
     ok = cli("label", one, "-o", str(out), "--template", "brother-62x29", "--patient-ref", "JS")
     assert ok.exit_code == 0, ok.output
+    detail = json.loads(cli("show", one, "--json").stdout)["events"][-1]["detail"]
+    assert detail == {"template": "brother-62x29", "file": "p.png", "patient_ref": True}
     nhs = cli("label", one, "-o", str(out), "--patient-ref", NHS[2])
     assert nhs.stderr == "error: an NHS number may never be printed on a label\n"
     many = cli("label", one, two, "-o", str(tmp_path / "m.pdf"), "--patient-ref", "JS")
