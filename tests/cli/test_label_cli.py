@@ -302,3 +302,17 @@ def test_demo_writes_an_avery_sheet_and_a_brother_png_of_media_waiting(
     ]
     assert decode_file(folder / "label-brother-62x29.png") == {ids[0]}
     assert all(actions(cli, m) == ["register"] for m in ids)
+
+
+def test_init_records_the_return_address_that_labels_print(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    db = str(tmp_path / "new.db")
+    created = CliRunner().invoke(
+        app, ["--db", db, "init", "--org", "RGT", "--name", "Cambridge", "--address", "Hills Road"]
+    )
+    assert created.exit_code == 0, created.output
+    home = json.loads(CliRunner().invoke(app, ["--db", db, "org", "list", "--json"]).stdout)[0]
+    assert (home["code"], home["address"], home["home"]) == ("RGT", "Hills Road", True)
