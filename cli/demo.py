@@ -51,6 +51,7 @@ def demo_labels(db_path: Path, directory: Path) -> None:
     # Written but not recorded as printed, so `custody label --status registered` still has work.
     sheet = write_labels(contents, directory / "labels-avery-l7160.pdf", "avery-l7160")[0]
     roll = write_labels(contents[:1], directory / "label-brother-62x29.png", "brother-62x29")[0]
-    typer.echo(f"  labels for the {len(contents)} media waiting for one (not recorded as printed):")
+    media = f"{len(contents)} {'medium' if len(contents) == 1 else 'media'}"
+    typer.echo(f"  labels for the {media} waiting for one (not recorded as labelled):")
     typer.echo(f"    {sheet}")
     typer.echo(f"    {roll}")
