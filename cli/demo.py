@@ -26,6 +26,32 @@ def demo(
         f"  {s.exceptions} encryption exceptions, {s.anomalies} media with sequence anomalies"
     )
     typer.echo(f"  head digest {s.head}")
+    demo_labels(s.db_path, directory)
     typer.echo("try:")
     typer.echo(f"  custody --db {s.db_path} list --status lost")
     typer.echo(f"  custody --db {s.db_path} verify")
+
+
+def demo_labels(db_path: Path, directory: Path) -> None:
+    """Label sheets for the media waiting for one: an Avery L7160 PDF and one Brother PNG."""
+    from cli.label import label_contents
+    from labels.sheets import write_labels
+    from ledger.api import Ledger
+    from ledger.labelling import waiting_for_label
+
+    ledger = Ledger.open(str(db_path))
+    try:
+        waiting = waiting_for_label(ledger).media_ids
+        if not waiting:
+            typer.echo("  no media waiting for a label")
+            return
+        contents = label_contents(ledger, waiting)
+    finally:
+        ledger.engine.dispose()
+    # Written but not recorded as printed, so `custody label --status registered` still has work.
+    sheet = write_labels(contents, directory / "labels-avery-l7160.pdf", "avery-l7160")[0]
+    roll = write_labels(contents[:1], directory / "label-brother-62x29.png", "brother-62x29")[0]
+    media = f"{len(contents)} {'medium' if len(contents) == 1 else 'media'}"
+    typer.echo(f"  labels for the {media} waiting for one (not recorded as labelled):")
+    typer.echo(f"    {sheet}")
+    typer.echo(f"    {roll}")

@@ -81,6 +81,7 @@ def run() -> NoReturn:
 from cli import (  # noqa: E402, F401
     demo,
     disc,
+    label,
     media,
     orgs,
     pacs,

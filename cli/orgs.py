@@ -18,11 +18,14 @@ def init(
     ctx: typer.Context,
     org: str = typer.Option(..., "--org", help="The home organisation's ODS code, e.g. RGT."),
     name: str = typer.Option(..., "--name", help="The home organisation's name."),
+    address: str = typer.Option(
+        None, "--address", help="Its postal address (the return address on labels)."
+    ),
 ) -> None:
     """Create the ledger and set the home organisation."""
     from ledger.api import Ledger
 
-    ledger = Ledger.create(ledger_target(ctx), org, name)
+    ledger = Ledger.create(ledger_target(ctx), org, name, address=address)
     home = ledger.home
     typer.echo(f"created ledger for {home.code} {home.name} at {ledger_target(ctx)}")
 

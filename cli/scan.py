@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.context import open_ledger
 from cli.main import app
 from cli.render import scan_line
+
+if TYPE_CHECKING:
+    from ledger.api import ScanResult
 
 
 class ScanAction(StrEnum):
@@ -30,7 +35,9 @@ class ScanAction(StrEnum):
 def scan(
     ctx: typer.Context,
     action: ScanAction = typer.Argument(..., help="What happened to the media."),
-    codes: list[str] = typer.Argument(None, help="Media IDs, typed or scanned."),
+    codes: list[str] = typer.Argument(
+        None, help="Media IDs, typed or scanned (with --image: image files)."
+    ),
     site: str = typer.Option(None, "--site", help="Where (ODS code; default home)."),
     operator: str = typer.Option(None, "--operator", help="Who (default $CUSTODY_OPERATOR)."),
     at: str = typer.Option(None, "--at", help="When it happened (ISO 8601; default now)."),
@@ -42,6 +49,11 @@ def scan(
     disc: Path = typer.Option(
         None, "--disc", help="receive: record the studies on this disc (one code only)."
     ),
+    image: bool = typer.Option(
+        False,
+        "--image",
+        help="The arguments are photos, scans or PDFs of labels: scan every media ID in them.",
+    ),
 ) -> None:
     """Record a scan of each code; one line per code. Exit 1 if any was refused.
 
@@ -50,6 +62,8 @@ def scan(
     """
     from ledger.errors import InvalidValue
 
+    if image and not codes:
+        raise InvalidValue("give the image files to scan")
     if not codes:
         from cli.station import start_station
 
@@ -67,7 +81,7 @@ def scan(
             journal=journal,
         )
         raise typer.Exit(exit_code)
-    from ledger.api import default_operator
+    from ledger.api import ScanResult, default_operator
 
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
@@ -76,21 +90,28 @@ def scan(
     detail: dict[str, object] | None = None
     notes: list[str] = []
     if disc is not None:
+        if image:
+            raise InvalidValue("--disc and --image do not go together")
         from cli.disc import arrival_lines
 
         detail, notes = arrival_lines(ledger, action.value, codes, disc)
+    work: list[str | ScanResult] = images_to_scan([Path(c) for c in codes]) if image else [*codes]
     counts: Counter[str] = Counter()
     with ledger.session():
-        for code in codes:
-            result = ledger.scan(
-                action.value, code, site=where, operator=who, at=when, detail=detail
+        for item in work:
+            result = (
+                item
+                if isinstance(item, ScanResult)
+                else ledger.scan(
+                    action.value, item, site=where, operator=who, at=when, detail=detail
+                )
             )
             counts[result.outcome] += 1
             typer.echo(scan_line(result))
             if detail is not None and result.outcome == "recorded":
                 for note in notes:
                     typer.echo(note)
-    if len(codes) > 1:
+    if len(work) > 1:
         typer.echo(
             f"{counts['recorded']} recorded, {counts['duplicate']} duplicate, "
             f"{counts['refused']} refused",
@@ -98,3 +119,24 @@ def scan(
         )
     if counts["refused"]:
         raise typer.Exit(1)
+
+
+def images_to_scan(images: Sequence[Path]) -> list[str | ScanResult]:
+    """The media IDs decoded from each image, each once, in order; a refusal for an image with none.
+
+    Every image is read before anything is recorded, so a file that cannot be read stops the
+    command with nothing scanned.
+    """
+    from labels.decode import decode_file
+    from ledger.api import ScanResult
+
+    seen: set[str] = set()
+    work: list[str | ScanResult] = []
+    for path in images:
+        found = sorted(decode_file(path))
+        if not found:
+            reason = f"no media ID barcode found in {path}"
+            work.append(ScanResult(str(path), "refused", reason=reason))
+        work.extend(media_id for media_id in found if media_id not in seen)
+        seen.update(found)
+    return work

@@ -269,6 +269,8 @@ def _to_text(content: LabelContent) -> str:
 def _from_text(content: LabelContent, *, compact: bool = False) -> str:
     """Sender and return address; compact drops the sender's name (the address names it)."""
     address = content.return_address.replace("\n", ", ")
+    if not address:
+        return f"From {content.sender_name} ({content.sender_code})"
     if compact:
         return f"From {content.sender_code}. Return to: {address}"
     return f"From {content.sender_name} ({content.sender_code})\nReturn to: {address}"
@@ -305,7 +307,12 @@ class _RectPlan:
 
 
 def _plan_rect(
-    content: LabelContent, template: Template, scale: float, from_text: str, urgent_beside: bool
+    content: LabelContent,
+    template: Template,
+    header_max_lines: int,
+    scale: float,
+    from_text: str,
+    urgent_beside: bool,
 ) -> _RectPlan | None:
     """Sizes and lines for one font scale, or None when something does not fit."""
     w = mm_to_px(template.width_mm - 2 * template.margin_x_mm)
@@ -318,7 +325,6 @@ def _plan_rect(
     header_size = px(36)
     urgent_in_header = content.urgent and not urgent_beside
     urgent_w = _urgent_badge(header_size)[0] + gap if urgent_in_header else 0
-    header_max_lines = 1 if template.height_mm < 35 else 2
     header_lines = wrap(_to_text(content), header_size, w - urgent_w)
     if header_lines is None or len(header_lines) > header_max_lines:
         return None
@@ -374,9 +380,11 @@ def _plan_rect(
 
 def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image, Box]:
     """Header, barcode with ID and side facts, marker box, From block; largest text that fits."""
-    # Prefer, in order: the full sender, URGENT in the header, then the largest text.
+    # Prefer, in order: a one-line header on a short label, the full sender, URGENT in the
+    # header, then the largest text; a long name on a short label takes a second line last.
     attempts = (
-        (1.0 - step * 0.05, from_text, urgent_beside)
+        (header_max_lines, 1.0 - step * 0.05, from_text, urgent_beside)
+        for header_max_lines in ((1, 2) if template.height_mm < 35 else (2,))
         for from_text in (_from_text(content), _from_text(content, compact=True))
         for urgent_beside in ((False, True) if content.urgent else (False,))
         for step in range(9)

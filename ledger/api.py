@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -160,7 +161,9 @@ class Ledger:
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def create(cls, target: str, code: str, name: str, **kwargs: Any) -> Ledger:
+    def create(
+        cls, target: str, code: str, name: str, *, address: str | None = None, **kwargs: Any
+    ) -> Ledger:
         """Create a new ledger with its home organisation; refuses an existing one."""
         code = check_ods(code)
         engine = store.open_engine(target, create=True)
@@ -174,7 +177,9 @@ class Ledger:
                 raise LedgerExists(f"a ledger already exists at {target}; nothing changed")
         store.create_schema(engine)
         with store.connect(engine, write=True) as conn:
-            conn.execute(sa.insert(ORGS).values(code=code, name=name, address=None, home=True))
+            conn.execute(
+                sa.insert(ORGS).values(code=code, name=name, address=address or None, home=True)
+            )
             conn.execute(sa.insert(SETTINGS).values(key="home", value=code))
         return cls(engine, **kwargs)
 
@@ -363,6 +368,39 @@ class Ledger:
             )
             self._record(conn, media_id, events, event)
         return event
+
+    def labelled(
+        self,
+        codes: Sequence[str],
+        *,
+        template: str,
+        file: str,
+        operator: str,
+        patient_ref: bool = False,
+        at: datetime | None = None,
+    ) -> list[Event]:
+        """Record that labels were printed for these media: one event each, in one transaction.
+
+        A medium given twice gets one event with `copies` in its detail; `patient_ref` notes
+        that the label shows a patient reference (never the reference itself). Unknown media
+        raise UnknownMedia and nothing is recorded.
+        """
+        copies = Counter(str(parse_media_id(code)) for code in codes)
+        when = self._check_at(at)
+        site = self.home.code
+        recorded = []
+        with self._tx(write=True) as conn:
+            for media_id, count in copies.items():
+                events = self._events_or_fail(conn, media_id)
+                detail: dict[str, Any] = {"template": template, "file": file}
+                if count > 1:
+                    detail["copies"] = count
+                if patient_ref:
+                    detail["patient_ref"] = True
+                event = self._event(media_id, Action.LABELLED, when, site, operator, detail)
+                self._record(conn, media_id, events, event)
+                recorded.append(event)
+        return recorded
 
     def scan(
         self,

@@ -214,7 +214,7 @@ def build_demo(directory: Path, *, seed: int = 20251224, count: int = 320) -> De
     plans = sorted(_plan_media(rng, now, count), key=lambda p: p.registered_at)
     start = min(p.registered_at for p in plans) - timedelta(days=1)
     clock = [start]
-    ledger = Ledger.create(str(db), HOME[0], HOME[1], clock=lambda: clock[0])
+    ledger = Ledger.create(str(db), HOME[0], HOME[1], address=HOME[2], clock=lambda: clock[0])
     for code, name, address in PARTNERS:
         ledger.add_org(code, name, address)
 

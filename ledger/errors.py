@@ -86,3 +86,7 @@ class JournalError(CustodyError):
 
 class StationConfigError(CustodyError):
     """A station config file that cannot be read or written."""
+
+
+class NotLabellable(CustodyError):
+    """A medium that may not be labelled for sending: unencrypted with no recorded exception."""

@@ -9,6 +9,7 @@ from labels.errors import BarcodeNotVerified, LabelDoesNotFit
 from labels.render import (
     MODULE_DOTS,
     QUIET_MODULES,
+    _from_text,
     code128_modules,
     mm_to_px,
     render_code,
@@ -104,3 +105,29 @@ def test_a_station_code_renders_and_verifies() -> None:
     rendered = render_code("CMDRECEIVE", "Receive", width_mm=80)
     assert rendered.code == "CMDRECEIVE"
     assert rendered.image.width == mm_to_px(80)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_sender_without_an_address_gets_no_empty_return_line(name: str) -> None:
+    content = label(42, return_address="")
+    assert _from_text(content) == "From Cambridge University Hospitals (RGT)"
+    assert _from_text(content, compact=True) == "From Cambridge University Hospitals (RGT)"
+    assert render_label(content, TEMPLATES[name]).code == content.media_id
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_demo_partners_long_names_fit_every_template_with_every_extra(name: str) -> None:
+    from ledger.demo import HOME, PARTNERS
+
+    for code, partner, _address in PARTNERS:
+        content = label(
+            331,
+            destination_code=code,
+            destination_name=partner,
+            sender_name=HOME[1],
+            return_address=HOME[2],
+            exception="secure-with-notes",
+            urgent=True,
+            patient_ref="H1234567",
+        )
+        assert render_label(content, TEMPLATES[name]).code == content.media_id

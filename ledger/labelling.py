@@ -1,0 +1,91 @@
+"""What a label needs from the ledger, and which media are waiting for one.
+
+Only routing facts leave here: never the patient's name, NHS number or date of birth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ledger.api import Ledger
+from ledger.errors import NotLabellable
+from ledger.transitions import MediaState, Status
+
+
+class LabelFacts(NamedTuple):
+    """The routing facts a label prints for one medium (the keywords of make_label_content)."""
+
+    media_id: str
+    destination_code: str
+    destination_name: str
+    sender_code: str
+    sender_name: str
+    return_address: str
+    exception: str | None
+    urgent: bool
+
+
+class Waiting(NamedTuple):
+    """Media waiting for a label, and those left out with the reason."""
+
+    media_ids: list[str]
+    skipped: list[tuple[str, str]]
+
+
+def label_problem(state: MediaState) -> str | None:
+    """Why this medium may not be labelled for sending, or None."""
+    if not state.encrypted and not state.exception:
+        return (
+            f"{state.media_id} is not encrypted and has no recorded exception: it may not be "
+            "sent (an incident); register it again, encrypted or with --exception"
+        )
+    return None
+
+
+def label_facts(ledger: Ledger, codes: Sequence[str]) -> list[LabelFacts]:
+    """The facts for each medium, in order; the first unknown or unlabellable one raises."""
+    orgs = {o.code: o for o in ledger.organisations()}
+    home = ledger.home
+    facts = []
+    for code in codes:
+        state = ledger.show(code).state
+        problem = label_problem(state)
+        if problem:
+            raise NotLabellable(problem)
+        destination = orgs[state.destination]
+        facts.append(
+            LabelFacts(
+                media_id=state.media_id,
+                destination_code=destination.code,
+                destination_name=destination.name,
+                sender_code=home.code,
+                sender_name=home.name,
+                return_address=home.address or "",
+                exception=None if state.encrypted else state.exception,
+                urgent=state.urgent,
+            )
+        )
+    return facts
+
+
+def waiting_for_label(ledger: Ledger, *, reprints: bool = False) -> Waiting:
+    """Media still registered (not yet sent) and never labelled, oldest first.
+
+    With `reprints`, every registered medium, labelled before or not. Media that may not be
+    labelled are skipped with the reason, so one bad record does not hold up the rest.
+    """
+    rows = ledger.list_media(status=Status.REGISTERED)
+    ids, skipped = [], []
+    for row in sorted(rows, key=lambda r: r["media_id"]):
+        if row["labelled"] and not reprints:
+            continue
+        state = MediaState(
+            media_id=row["media_id"], encrypted=row["encrypted"], exception=row["exception"]
+        )
+        problem = label_problem(state)
+        if problem:
+            skipped.append((row["media_id"], problem))
+        else:
+            ids.append(row["media_id"])
+    return Waiting(ids, skipped)
