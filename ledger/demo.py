@@ -77,11 +77,11 @@ class _Plan:
     steps: list[_Step] = field(default_factory=list)
 
 
-def _working_time(rng: random.Random, day: datetime) -> datetime:
-    """A moment in working hours on `day` or the next weekday."""
+def _working_time(rng: random.Random, day: datetime, *, back: bool = False) -> datetime:
+    """A moment in working hours on `day`, or the next weekday (the one before, with `back`)."""
     local = day.astimezone(LONDON)
     while local.weekday() >= 5:
-        local += timedelta(days=1)
+        local += timedelta(days=-1 if back else 1)
     return local.replace(
         hour=rng.randint(8, 16), minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0
     )
@@ -133,7 +133,10 @@ def _plan_media(rng: random.Random, now: datetime, count: int) -> list[_Plan]:
             approved_by=approver,
             exception_reason=why,
         )
-        registered = _working_time(rng, now - timedelta(days=rng.uniform(1, 92)))
+        if i >= count - 8:  # this morning's discs, not yet in the post
+            registered = now - timedelta(hours=rng.uniform(1, 5))
+        else:
+            registered = _working_time(rng, now - timedelta(days=rng.uniform(1, 92)), back=True)
         plan = _Plan(reg, registered)
         _plan_journey(rng, plan, now)
         plans.append(plan)
@@ -203,14 +206,16 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
         step(rng.uniform(5, 20), "destroyed", dest, PACS_TEAM)
 
 
-def build_demo(directory: Path, *, seed: int = 20251224, count: int = 320) -> DemoSummary:
-    """Build (or rebuild) the demo ledger in `directory`."""
+def build_demo(
+    directory: Path, *, seed: int = 20251224, count: int = 320, now: datetime | None = None
+) -> DemoSummary:
+    """Build (or rebuild) the demo ledger in `directory`, its last events just before `now`."""
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "ledger.db"
     for stale in (db, db.with_name("ledger.db-wal"), db.with_name("ledger.db-shm")):
         stale.unlink(missing_ok=True)
     rng = random.Random(seed)
-    now = utcnow()
+    now = now or utcnow()
     plans = sorted(_plan_media(rng, now, count), key=lambda p: p.registered_at)
     start = min(p.registered_at for p in plans) - timedelta(days=1)
     clock = [start]
