@@ -75,7 +75,7 @@ def canonical(event: Event, prev_hash: str, detail_json: str | None = None) -> s
     """
     dump = _dump
     return (
-        f'{{"action":{dump(event.action)},"at":"{to_text(event.at)}",'
+        f'{{"action":{dump(str(event.action))},"at":"{to_text(event.at)}",'
         f'"detail":{detail_json if detail_json is not None else detail_text(event.detail)},'
         f'"event_id":{dump(event.event_id)},"media_id":{dump(event.media_id)},'
         f'"operator":{dump(event.operator)},"prev":"{prev_hash}",'
@@ -88,7 +88,8 @@ def event_hash(event: Event, prev_hash: str, detail_json: str | None = None) -> 
     return hashlib.sha256(canonical(event, prev_hash, detail_json).encode()).hexdigest()
 
 
-_dump = json.JSONEncoder(ensure_ascii=False).encode
+# JSON for one string, in C: what json.dumps(..., ensure_ascii=False) writes for a str.
+_dump = json.encoder.encode_basestring
 
 
 # One encoder for every detail: json.dumps with options builds a new encoder on each call.

@@ -48,6 +48,8 @@ def studies_detail(studies: Iterable[StudyCount]) -> list[dict[str, Any]]:
 
 def studies_from_detail(detail: Sequence[dict[str, Any]] | None) -> tuple[StudyCount, ...]:
     """Studies read back from an event's detail."""
+    if not detail:
+        return ()
     return tuple(
         StudyCount(
             study_uid=str(s["study_uid"]),
@@ -58,5 +60,5 @@ def studies_from_detail(detail: Sequence[dict[str, Any]] | None) -> tuple[StudyC
             ),
             accession=s.get("accession"),
         )
-        for s in detail or ()
+        for s in detail
     )
