@@ -18,11 +18,13 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a medium: its status, anomalies and whole history."""
-    record = open_ledger(ctx).show(media_id)
+    ledger = open_ledger(ctx)
+    record = ledger.show(media_id)
     if as_json:
         typer.echo(json.dumps(record_json(record), indent=2))
     else:
-        typer.echo("\n".join(record_lines(record)))
+        names = {o.code: o.name for o in ledger.organisations()}
+        typer.echo("\n".join(record_lines(record, names)))
 
 
 @app.command("list")

@@ -71,8 +71,8 @@ def record_json(record: MediaRecord) -> dict[str, Any]:
     }
 
 
-def record_lines(record: MediaRecord) -> list[str]:
-    """`custody show`, for a person."""
+def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> list[str]:
+    """`custody show`, for a person; `names` gives organisations' names by ODS code."""
     from ledger.api import exception_label
     from ledger.clock import london
     from ledger.ids import parse_media_id
@@ -97,6 +97,7 @@ def record_lines(record: MediaRecord) -> list[str]:
         f"{s.media_id}  ({parse_media_id(s.media_id).grouped})",
         f"status       {s.status}{since}",
         f"destination  {s.destination}"
+        + (f"  {names[s.destination]}" if names and s.destination in names else "")
         + ("  (MISDELIVERED to " + str(s.received_site) + ")" if s.misdelivered else "")
         if not s.unexpected
         else f"destination  -  (UNEXPECTED ARRIVAL from {s.issuer}: follow up with the sender)",
