@@ -187,6 +187,8 @@ class Ledger:
         """Open an existing ledger."""
         ledger = cls(store.open_engine(target), **kwargs)
         ledger.home  # noqa: B018 - fail now, clearly, if this is not a ledger
+        with ledger._tx() as conn:
+            store.check_schema(conn)
         return ledger
 
     @property
@@ -381,10 +383,12 @@ class Ledger:
         when = at or self.clock()
         with self._tx(write=True) as conn:
             events = store.media_events(conn, media_id)
-            if not events:
+            if not events and not self._unexpected_arrival(action, media_id):
                 return ScanResult(
                     code, "refused", media_id, reason=f"{media_id}: unknown medium (not registered)"
                 )
+            if not events:
+                detail = {**(detail or {}), "unexpected": True}
             dup = duplicate_of(events, action, when, self.duplicate_window)
             if dup is not None:
                 state = fold(media_id, events)
@@ -404,6 +408,10 @@ class Ledger:
         return ScanResult(
             code, "recorded", media_id, str(state.status), anomaly=anomaly, event_id=event.event_id
         )
+
+    def _unexpected_arrival(self, action: str, media_id: str) -> bool:
+        """A receipt of another organisation's medium that nobody announced: record it, flagged."""
+        return action == Action.RECEIVE and parse_media_id(media_id).issuer != self.home.code
 
     def correct(self, event_id: str, *, reason: str, operator: str) -> Event:
         """Void an earlier event with a new one; nothing is edited or deleted."""
@@ -487,7 +495,7 @@ class Ledger:
         """Append one event and refresh the medium's projection from all its events."""
         seq = store.append(conn, [event])
         state = fold(media_id, [*before, replace(event, seq=seq)])
-        store.save_media(conn, [state], new=False)
+        store.save_media(conn, [state], new=not before)
         return state
 
     # -- reading ------------------------------------------------------------------------

@@ -78,3 +78,23 @@ class NotCorrectable(CustodyError):
 
 class IntegrityError(CustodyError):
     """The ledger's hash chain does not verify: something was edited, deleted or inserted."""
+
+
+class SchemaMismatch(CustodyError):
+    """The ledger's schema is not the revision this version of custody needs."""
+
+
+class TargetNotEmpty(CustodyError):
+    """`custody db copy` into a database that already holds a ledger."""
+
+
+class UnreadableManifest(CustodyError):
+    """A manifest or receipts file that cannot be read or is not one of ours."""
+
+
+class DigestMismatch(CustodyError):
+    """A manifest whose content does not match its digest: changed or damaged on the way."""
+
+
+class WrongRecipient(CustodyError):
+    """A manifest addressed to another organisation, or sent by this one."""

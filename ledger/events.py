@@ -35,6 +35,8 @@ class Action(StrEnum):
     DESTROYED = "destroyed"
     LOST = "lost"
     CORRECT = "correct"
+    # A partner's manifest says the medium is on its way here (ledger.manifests).
+    EXPECTED = "expected"
 
 
 SCAN_ACTIONS = (

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+# The alembic revision that these tables are; a test checks it is the migrations' head.
+SCHEMA_REVISION = "0002"
+
 
 class Setting(SQLModel, table=True):
     """Ledger-wide settings: the home organisation, the schema version."""
@@ -76,6 +79,10 @@ class MediaRow(SQLModel, table=True):
     labelled: int = 0
     misdelivered: bool = False
     anomalies: int = 0
+    # Announced by a partner's manifest (migration 0002).
+    expected: bool = False
+    # Received here with no registration or manifest behind it (migration 0002).
+    unexpected: bool = False
 
 
 class SerialCounter(SQLModel, table=True):

@@ -23,11 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
-from ledger.errors import LedgerNotFound, LedgerUnreachable
+from ledger.errors import LedgerNotFound, LedgerUnreachable, SchemaMismatch
 from ledger.events import GENESIS, Event, detail_text, event_hash
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
     APPEND_ONLY_SQLITE,
+    SCHEMA_REVISION,
     ChainHead,
     EventRow,
     MediaRow,
@@ -136,13 +137,34 @@ def _first_line(exc: BaseException) -> str:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table, the append-only triggers and the chain head."""
+    """Create every table, the append-only triggers and the chain head; stamp the revision.
+
+    A new ledger is made from the models and stamped at the newest migration
+    (alembic's recipe for a fresh database); tests check that the migrations
+    build the same schema, so existing ledgers upgrade to exactly this.
+    """
+    from ledger import migrate  # alembic is only needed here, not on the scan path
+
     SQLModel.metadata.create_all(engine)
     with connect(engine, write=True) as conn:
         for ddl in APPEND_ONLY_SQLITE if is_sqlite(engine) else APPEND_ONLY_POSTGRESQL:
             conn.exec_driver_sql(ddl)
         if conn.execute(sa.select(HEAD.c.id)).first() is None:
             conn.execute(sa.insert(HEAD).values(id=1, seq=0, count=0, hash=GENESIS))
+        migrate.stamp_head(conn)
+
+
+def check_schema(conn: Connection) -> None:
+    """SchemaMismatch unless the ledger is at the schema revision this code was written for."""
+    current = None
+    if sa.inspect(conn).has_table("alembic_version"):
+        current = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    if current != SCHEMA_REVISION:
+        shown = current or "0001 (made before migrations)"
+        raise SchemaMismatch(
+            f"the ledger's schema is at revision {shown}; this custody needs "
+            f"{SCHEMA_REVISION}: run `custody db upgrade`"
+        )
 
 
 def head(conn: Connection) -> tuple[int, str]:
@@ -180,7 +202,12 @@ _MOVE_HEAD = (
 _MEDIA_EVENTS = (
     sa.select(EVENTS).where(EVENTS.c.media_id == sa.bindparam("m")).order_by(EVENTS.c.seq)
 )
-_INSERT_EVENT = sa.insert(EVENTS).returning(EVENTS.c.seq)
+# Every column but seq, named: PostgreSQL numbers seq only when the column is left out.
+_INSERT_EVENT = (
+    sa.insert(EVENTS)
+    .values({c.name: sa.bindparam(c.name) for c in EVENTS.columns if c.name != "seq"})
+    .returning(EVENTS.c.seq)
+)
 _INSERT_MEDIA = sa.insert(MEDIA)
 _UPDATE_MEDIA = (
     sa.update(MEDIA)

@@ -42,12 +42,14 @@ TARGET: dict[str, Status] = {
     A.RETURNED: S.RETURNED,
     A.DESTROYED: S.DESTROYED,
     A.LOST: S.LOST,
+    A.EXPECTED: S.DISPATCHED,
 }
 
 # The expected moves: (from, action). Anything else is recorded and flagged.
 TRANSITIONS: frozenset[tuple[Status | None, str]] = frozenset(
     [
         (None, A.REGISTER),
+        (None, A.EXPECTED),
         (S.REGISTERED, A.DISPATCH),
         (S.RETURNED, A.DISPATCH),
         (S.DISPATCHED, A.RECEIVE),
@@ -120,6 +122,8 @@ class MediaState:
     password_via: str | None = None
     labelled: int = 0
     misdelivered: bool = False
+    expected: bool = False
+    unexpected: bool = False
     anomalies: tuple[Anomaly, ...] = field(default_factory=tuple)
 
 
@@ -134,7 +138,11 @@ _STAMP: dict[str, str] = {
     A.RETURNED: "returned_at",
     A.DESTROYED: "destroyed_at",
     A.LOST: "lost_at",
+    A.EXPECTED: "dispatched_at",
 }
+
+# Actions that say what a medium is; they come first in its history whatever their time.
+DEFINING = (A.REGISTER, A.EXPECTED)
 
 
 def anomaly_text(status: Status | None, action: str) -> str:
@@ -169,17 +177,18 @@ def effective(events: Iterable[Event]) -> list[Event]:
             voided.discard(corrections[target].detail["voids"])
     kept = [e for e in by_seq if e.action != A.CORRECT and e.event_id not in voided]
     # The registration defines the medium, so it comes first even if a scan is dated earlier.
-    return sorted(kept, key=lambda e: (e.action != A.REGISTER, e.at, e.seq or 0))
+    return sorted(kept, key=lambda e: (e.action not in DEFINING, e.at, e.seq or 0))
 
 
 def apply(state: MediaState, event: Event) -> MediaState:
     """One event's effect on a medium's state."""
     action = event.action
-    if action == A.REGISTER:
+    if action in DEFINING:
         d = event.detail
         state = replace(
             state,
             registered=True,
+            expected=state.expected or action == A.EXPECTED,
             issuer=d.get("issuer", state.issuer),
             destination=d["destination"],
             kind=d.get("kind", "cd"),
@@ -210,6 +219,7 @@ def apply(state: MediaState, event: Event) -> MediaState:
     if action == A.RECEIVE:
         changes["received_site"] = event.site
         changes["misdelivered"] = bool(state.destination) and event.site != state.destination
+        changes["unexpected"] = state.unexpected or bool(event.detail.get("unexpected"))
     return replace(state, status=TARGET[action], status_at=event.at, **changes)  # type: ignore[arg-type]
 
 
