@@ -25,6 +25,7 @@ from ledger.errors import (
     IntegrityError,
     InvalidMediaId,
     InvalidValue,
+    LedgerBusy,
     LedgerExists,
     LedgerNotFound,
     LedgerUnreachable,
@@ -49,6 +50,7 @@ ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
 SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
 SERIALS: sa.Table = SerialCounter.__table__  # type: ignore[attr-defined]
 DUPLICATE_WINDOW = timedelta(seconds=10)
+SCAN_ATTEMPTS = 50
 CSV_COLUMNS = (
     "nhs_number",
     "destination",
@@ -157,9 +159,11 @@ class Ledger:
         finally:
             self._held = None
 
-    def _tx(self, *, write: bool = False) -> AbstractContextManager[sa.Connection]:
+    def _tx(
+        self, *, write: bool = False, lock_head: bool = True
+    ) -> AbstractContextManager[sa.Connection]:
         """One short transaction, on the held connection if there is one."""
-        return store.connect(self.engine, write=write, held=self._held)
+        return store.connect(self.engine, write=write, held=self._held, lock_head=lock_head)
 
     # -- opening -----------------------------------------------------------------
 
@@ -381,29 +385,46 @@ class Ledger:
         except InvalidMediaId as exc:
             return ScanResult(code, "refused", reason=str(exc))
         when = at or self.clock()
-        with self._tx(write=True) as conn:
-            events = store.media_events(conn, media_id)
-            if not events and not self._unexpected_arrival(action, media_id):
-                return ScanResult(
-                    code, "refused", media_id, reason=f"{media_id}: unknown medium (not registered)"
-                )
-            if not events:
-                detail = {**(detail or {}), "unexpected": True}
-            dup = duplicate_of(events, action, when, self.duplicate_window)
-            if dup is not None:
-                state = fold(media_id, events)
-                return ScanResult(
-                    code,
-                    "duplicate",
+        # On PostgreSQL the medium is read without the chain lock, so stations do not queue
+        # behind each other's reads; if another station wrote to it meanwhile, read again.
+        for _attempt in range(SCAN_ATTEMPTS):
+            with self._tx(write=True, lock_head=False) as conn:
+                events = store.media_events(conn, media_id)
+                if not events and not self._unexpected_arrival(action, media_id):
+                    return ScanResult(
+                        code,
+                        "refused",
+                        media_id,
+                        reason=f"{media_id}: unknown medium (not registered)",
+                    )
+                extra = {"unexpected": True} if not events else {}
+                dup = duplicate_of(events, action, when, self.duplicate_window)
+                if dup is not None:
+                    state = fold(media_id, events)
+                    return ScanResult(
+                        code,
+                        "duplicate",
+                        media_id,
+                        status=str(state.status),
+                        reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
+                        event_id=dup.event_id,
+                    )
+                event = self._event(
                     media_id,
-                    status=str(state.status),
-                    reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
-                    event_id=dup.event_id,
+                    action,
+                    when,
+                    site or self.home.code,
+                    operator,
+                    {**(detail or {}), **extra},
                 )
-            event = self._event(
-                media_id, action, when, site or self.home.code, operator, detail or {}
+                last = max((e.seq or 0 for e in events), default=0)
+                state = fold(media_id, [*events, replace(event, seq=last + 1)])
+                if store.append_unless_changed(conn, event, events, state) is not None:
+                    break
+        else:
+            raise LedgerBusy(
+                f"{media_id}: scanned elsewhere {SCAN_ATTEMPTS} times meanwhile; scan again"
             )
-            state = self._record(conn, media_id, events, event)
         anomaly = next((a.text for a in state.anomalies if a.event_id == event.event_id), None)
         return ScanResult(
             code, "recorded", media_id, str(state.status), anomaly=anomaly, event_id=event.event_id

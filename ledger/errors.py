@@ -98,3 +98,7 @@ class DigestMismatch(CustodyError):
 
 class WrongRecipient(CustodyError):
     """A manifest addressed to another organisation, or sent by this one."""
+
+
+class LedgerBusy(CustodyError):
+    """A medium changed by other stations again and again while a scan tried to record."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -82,6 +83,13 @@ def canonical(event: Event, prev_hash: str) -> str:
         "prev": prev_hash,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_parts(event: Event) -> tuple[str, str]:
+    """The canonical text before and after the previous hash, for a database to chain."""
+    marker = uuid.uuid4().hex * 2  # shaped like a digest; never appears in the content
+    before, after = canonical(event, marker).split(marker)
+    return before, after
 
 
 def event_hash(event: Event, prev_hash: str) -> str:

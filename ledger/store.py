@@ -12,8 +12,9 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
 from ledger.errors import LedgerNotFound, LedgerUnreachable, SchemaMismatch
-from ledger.events import GENESIS, Event, detail_text, event_hash
+from ledger.events import GENESIS, Event, canonical_parts, detail_text, event_hash
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
     APPEND_ONLY_SQLITE,
@@ -100,30 +101,36 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def connect(
-    engine: Engine, *, write: bool = False, held: Connection | None = None
+    engine: Engine,
+    *,
+    write: bool = False,
+    held: Connection | None = None,
+    lock_head: bool = True,
 ) -> Iterator[Connection]:
     """One short transaction; a write transaction holds the writer lock from its start.
 
     `held` is a connection kept open across many transactions (a scanning run).
+    `lock_head=False` (PostgreSQL): the caller writes with `append_unless_changed`,
+    which takes the chain head lock itself, only for the write.
     """
     if held is not None:
-        with _transaction(held, write):
+        with _transaction(held, write, lock_head):
             yield held
         return
     try:
         conn = engine.connect()
     except sa.exc.OperationalError as exc:
         raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
-    with conn, _transaction(conn, write):
+    with conn, _transaction(conn, write, lock_head):
         yield conn
 
 
 @contextmanager
-def _transaction(conn: Connection, write: bool) -> Iterator[None]:
+def _transaction(conn: Connection, write: bool, lock_head: bool = True) -> Iterator[None]:
     conn.execution_options(custody_write=write)
     try:
         with conn.begin():
-            if write and conn.dialect.name != "sqlite":
+            if write and lock_head and conn.dialect.name != "sqlite":
                 conn.execute(_LOCK_HEAD)
             yield
     except sa.exc.OperationalError as exc:
@@ -209,6 +216,9 @@ _INSERT_EVENT = (
     .returning(EVENTS.c.seq)
 )
 _INSERT_MEDIA = sa.insert(MEDIA)
+_EVENT_BY_SEQ = sa.select(EVENTS.c.prev_hash, EVENTS.c.hash).where(
+    EVENTS.c.seq == sa.bindparam("s")
+)
 _UPDATE_MEDIA = (
     sa.update(MEDIA)
     .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
@@ -257,6 +267,79 @@ def append(conn: Connection, events: Sequence[Event]) -> int:
         last_seq = conn.execute(_MAX_SEQ).scalar_one()
     _run(conn, _MOVE_HEAD, {"h_seq": last_seq, "h_count": count + len(rows), "h_hash": prev})
     return int(last_seq)
+
+
+def append_unless_changed(
+    conn: Connection, event: Event, before: Sequence[Event], state: MediaState
+) -> Event | None:
+    """Append one event and save its medium's new state, unless the medium changed meanwhile.
+
+    `before` are the medium's events as the caller read them; if another writer
+    has added one since, nothing is written and None comes back (read again and
+    retry). Returns the event with its seq and hashes.
+    """
+    if conn.dialect.name == "sqlite":
+        # BEGIN IMMEDIATE took the write lock before `before` was read: nothing can have changed.
+        seq = append(conn, [event])
+        save_media(conn, [state], new=not before)
+        row = _run(conn, _EVENT_BY_SEQ, {"s": seq}).fetchone()
+        return replace(event, seq=seq, prev_hash=row[0], hash=row[1])
+    return _append_unless_changed_pg(conn, event, before, state)
+
+
+def _append_unless_changed_pg(
+    conn: Connection, event: Event, before: Sequence[Event], state: MediaState
+) -> Event | None:
+    """PostgreSQL: lock the head, chain, insert and commit in one round trip.
+
+    The head lock is held only while the server runs these statements and
+    flushes the commit, never while the client computes; the event's hash is
+    computed by the server from the canonical text around the head digest.
+    """
+    pre, post = canonical_parts(event)
+    params = {**event_row(event, ""), "pre": pre, "post": post, "media": event.media_id}
+    params["last_seq"] = max((e.seq or 0 for e in before), default=0)
+    params.update({f"m_{k}": v for k, v in media_row(state).items()})
+    driver = conn.connection.driver_connection
+    with driver.pipeline():  # type: ignore[union-attr]
+        driver.cursor().execute(_PG_LOCK_HEAD)  # type: ignore[union-attr]
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        cursor.execute(_pg_write_sql(), params)
+        driver.commit()  # type: ignore[union-attr]
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    seq, prev_hash, digest = row
+    return replace(event, seq=seq, prev_hash=prev_hash, hash=digest)
+
+
+_PG_LOCK_HEAD = "SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE"
+
+
+@cache
+def _pg_write_sql() -> str:
+    """The guarded insert of one event, its chain link and its medium's row, as one statement."""
+    event_cols = [c.name for c in EVENTS.columns if c.name not in ("seq", "prev_hash", "hash")]
+    media_cols = [c.name for c in MEDIA.columns]
+    sql = f"""
+WITH e AS (
+  INSERT INTO events ({", ".join(event_cols)}, prev_hash, hash)
+  SELECT {", ".join(f"%({c})s" for c in event_cols)}, h.hash,
+         encode(sha256(convert_to(%(pre)s || h.hash || %(post)s, 'UTF8')), 'hex')
+  FROM chain_head h
+  WHERE h.id = 1
+    AND (SELECT coalesce(max(seq), 0) FROM events WHERE media_id = %(media)s) = %(last_seq)s
+  RETURNING seq, prev_hash, hash
+), m AS (
+  INSERT INTO media ({", ".join(media_cols)})
+  SELECT {", ".join(f"%(m_{c})s" for c in media_cols)} FROM e
+  ON CONFLICT (media_id) DO UPDATE SET
+  {", ".join(f"{c} = EXCLUDED.{c}" for c in media_cols if c != "media_id")}
+)
+UPDATE chain_head SET seq = e.seq, count = chain_head.count + 1, hash = e.hash
+FROM e WHERE chain_head.id = 1
+RETURNING e.seq, e.prev_hash, e.hash"""
+    return sql
 
 
 class _Row(dict[str, Any]):
