@@ -290,25 +290,46 @@ def append_unless_changed(
 def _append_unless_changed_pg(
     conn: Connection, event: Event, before: Sequence[Event], state: MediaState
 ) -> Event | None:
-    """PostgreSQL: lock the head, chain, insert and commit in one round trip.
+    """PostgreSQL: lock the head, chain, insert and commit in one round trip; then make it durable.
 
-    The head lock is held only while the server runs these statements and
-    flushes the commit, never while the client computes; the event's hash is
-    computed by the server from the canonical text around the head digest.
+    The head lock is held only while the server runs these statements, never
+    while the client computes or the disk flushes: the chaining transaction
+    commits without waiting for the WAL flush, and the scan is acknowledged
+    only after a second, tiny transaction commits durably. Its commit record
+    comes later in the WAL, so flushing it flushes ours; the stations' flushes
+    then share fsyncs (group commit). A crash before that flush loses only
+    unacknowledged events, and only from the end of the chain, which stays whole.
+    The event's hash is computed by the server from the canonical text around
+    the head digest (see ledger.events.canonical_parts).
     """
     pre, post = canonical_parts(event)
-    params = {**event_row(event, ""), "pre": pre, "post": post, "media": event.media_id}
+    params = {
+        "event_id": event.event_id,
+        "media_id": event.media_id,
+        "action": event.action,
+        "at": to_text(event.at),
+        "recorded_at": to_text(event.recorded_at),
+        "site": event.site,
+        "operator": event.operator,
+        "detail": detail_text(event.detail),
+        "pre": pre,
+        "post": post,
+        "media": event.media_id,
+    }
     params["last_seq"] = max((e.seq or 0 for e in before), default=0)
     params.update({f"m_{k}": v for k, v in media_row(state).items()})
-    driver = conn.connection.driver_connection
-    with driver.pipeline():  # type: ignore[union-attr]
-        driver.cursor().execute(_PG_LOCK_HEAD)  # type: ignore[union-attr]
-        cursor = driver.cursor()  # type: ignore[union-attr]
-        cursor.execute(_pg_write_sql(), params)
-        driver.commit()  # type: ignore[union-attr]
+    driver: Any = conn.connection.driver_connection
+    with driver.pipeline():
+        driver.execute(_PG_LOCK_HEAD)
+        driver.execute("SET LOCAL synchronous_commit = off")
+        cursor = driver.execute(_pg_write_sql(), params)
+        driver.commit()
     row = cursor.fetchone()
     if row is None:
         return None
+    with driver.pipeline():
+        driver.execute("SELECT pg_current_xact_id()")
+        driver.commit()
     seq, prev_hash, digest = row
     return replace(event, seq=seq, prev_hash=prev_hash, hash=digest)
 
