@@ -102,3 +102,7 @@ class WrongRecipient(CustodyError):
 
 class LedgerBusy(CustodyError):
     """A medium changed by other stations again and again while a scan tried to record."""
+
+
+class PermissionDenied(CustodyError):
+    """The database account may not do this (a station account that may only scan and read)."""

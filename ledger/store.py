@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
-from ledger.errors import LedgerNotFound, LedgerUnreachable, SchemaMismatch
+from ledger.errors import LedgerNotFound, LedgerUnreachable, PermissionDenied, SchemaMismatch
 from ledger.events import GENESIS, Event, canonical_parts, detail_text, event_hash
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
@@ -45,6 +45,10 @@ BUSY_TIMEOUT_MS = 15000
 def database_url(target: str) -> str:
     """An SQLAlchemy URL for a file path or URL."""
     if "://" in target:
+        # psycopg (3) is the PostgreSQL driver we ship; SQLAlchemy's default would be psycopg2.
+        for plain in ("postgresql://", "postgres://"):
+            if target.startswith(plain):
+                return "postgresql+psycopg://" + target[len(plain) :]
         return target
     return f"sqlite:///{Path(target).expanduser().resolve()}"
 
@@ -135,6 +139,16 @@ def _transaction(conn: Connection, write: bool, lock_head: bool = True) -> Itera
             yield
     except sa.exc.OperationalError as exc:
         raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+    except Exception as exc:
+        # The PostgreSQL scan path talks to the driver directly, so its errors arrive unwrapped.
+        sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+        if sqlstate == "42501":
+            raise PermissionDenied(
+                f"the database refused: {_first_line(exc)} (this account may not do that)"
+            ) from None
+        if sqlstate is not None and sqlstate[:2] in ("08", "57"):
+            raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+        raise
 
 
 def _first_line(exc: BaseException) -> str:
@@ -303,7 +317,7 @@ def _append_unless_changed_pg(
     the head digest (see ledger.events.canonical_parts).
     """
     pre, post = canonical_parts(event)
-    params = {
+    params: dict[str, Any] = {
         "event_id": event.event_id,
         "media_id": event.media_id,
         "action": event.action,
