@@ -83,11 +83,14 @@ def status(engine: Engine) -> SchemaStatus:
     return SchemaStatus(current, head, pending, unstamped)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> SchemaStatus:
-    """Run the migrations this ledger needs, up to `revision`; returns the status after."""
+def upgrade(engine: Engine, revision: str = "head", *, from_empty: bool = False) -> SchemaStatus:
+    """Run the migrations this ledger needs, up to `revision`; returns the status after.
+
+    An empty database is refused (it needs `custody init`) unless `from_empty`.
+    """
     with engine.connect() as conn:
         current, unstamped = _current(conn)
-        if current is None and revision == "head":
+        if current is None and not from_empty:
             raise LedgerNotFound("this database is not a custody ledger: run `custody init`")
         config = _config(conn)
         if unstamped:
