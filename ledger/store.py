@@ -238,6 +238,7 @@ _UPDATE_MEDIA = (
     .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
     .values({c.name: sa.bindparam(f"v_{c.name}") for c in MEDIA.columns if c.name != "media_id"})
 )
+_PG_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
 _SQL: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
@@ -257,7 +258,14 @@ def _run(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     sql, order, literals = entry
     values = {**literals, **params}
     cursor = conn.connection.cursor()
-    cursor.execute(sql, [values[k] for k in order] if order is not None else values)
+    args = [values[k] for k in order] if order is not None else values
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and driver.pgconn.transaction_status == _PG_IDLE:
+        # First statement of a transaction: send psycopg's BEGIN with it, one round trip.
+        with driver.pipeline():
+            cursor.execute(sql, args)
+    else:
+        cursor.execute(sql, args)
     return cursor
 
 
@@ -333,17 +341,17 @@ def _append_unless_changed_pg(
     params["last_seq"] = max((e.seq or 0 for e in before), default=0)
     params.update({f"m_{k}": v for k, v in media_row(state).items()})
     driver: Any = conn.connection.driver_connection
+    # All sent at once: COMMIT ends the chaining transaction (releasing the head lock);
+    # the SELECT then runs in the pipeline's implicit transaction, committed durably at its end.
     with driver.pipeline():
         driver.execute(_PG_LOCK_HEAD)
         driver.execute("SET LOCAL synchronous_commit = off")
         cursor = driver.execute(_pg_write_sql(), params)
-        driver.commit()
+        driver.execute("COMMIT")
+        driver.execute("SELECT pg_current_xact_id()")
     row = cursor.fetchone()
     if row is None:
         return None
-    with driver.pipeline():
-        driver.execute("SELECT pg_current_xact_id()")
-        driver.commit()
     seq, prev_hash, digest = row
     return replace(event, seq=seq, prev_hash=prev_hash, hash=digest)
 
