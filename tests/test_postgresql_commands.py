@@ -53,7 +53,9 @@ def test_core_commands(db: str, tmp_path: Path) -> None:
     assert ok(db, "scan", "dispatch", "RGT00000001E").startswith(
         "DUPLICATE RGT00000001E dispatched - already recorded dispatch at "
     )
-    received = ok(db, "scan", "receive", "RGT00000001E", "--site", "RXH")
+    # Non-ASCII and quotes: the server hashes the same canonical UTF-8 text as Python.
+    operator = "Zoë O'Brien – Ünal"
+    received = ok(db, "scan", "receive", "RGT00000001E", "--site", "RXH", "--operator", operator)
     assert received == "OK RGT00000001E received\n"
     refused_scan = custody(db, "scan", "receive", "RGT00000009X", "RGT000000048")
     assert refused_scan.exit_code == 1
@@ -66,6 +68,7 @@ def test_core_commands(db: str, tmp_path: Path) -> None:
     assert (shown["status"], shown["urgent"], shown["encrypted"]) == ("received", True, True)
     assert [e["action"] for e in shown["events"]] == ["register", "dispatch", "receive"]
     assert [e["seq"] for e in shown["events"]] == [1, 4, 6]
+    assert shown["events"][2]["operator"] == operator
     unencrypted = json.loads(ok(db, "show", "RGT00000003A", "--json"))
     assert (unencrypted["encrypted"], unencrypted["exception"]) == (False, "urgent-clinical")
 
