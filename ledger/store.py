@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -230,9 +230,6 @@ _INSERT_EVENT = (
     .returning(EVENTS.c.seq)
 )
 _INSERT_MEDIA = sa.insert(MEDIA)
-_EVENT_BY_SEQ = sa.select(EVENTS.c.prev_hash, EVENTS.c.hash).where(
-    EVENTS.c.seq == sa.bindparam("s")
-)
 _UPDATE_MEDIA = (
     sa.update(MEDIA)
     .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
@@ -293,25 +290,24 @@ def append(conn: Connection, events: Sequence[Event]) -> int:
 
 def append_unless_changed(
     conn: Connection, event: Event, before: Sequence[Event], state: MediaState
-) -> Event | None:
+) -> int | None:
     """Append one event and save its medium's new state, unless the medium changed meanwhile.
 
     `before` are the medium's events as the caller read them; if another writer
     has added one since, nothing is written and None comes back (read again and
-    retry). Returns the event with its seq and hashes.
+    retry). Returns the new event's seq.
     """
     if conn.dialect.name == "sqlite":
         # BEGIN IMMEDIATE took the write lock before `before` was read: nothing can have changed.
         seq = append(conn, [event])
         save_media(conn, [state], new=not before)
-        row = _run(conn, _EVENT_BY_SEQ, {"s": seq}).fetchone()
-        return replace(event, seq=seq, prev_hash=row[0], hash=row[1])
+        return seq
     return _append_unless_changed_pg(conn, event, before, state)
 
 
 def _append_unless_changed_pg(
     conn: Connection, event: Event, before: Sequence[Event], state: MediaState
-) -> Event | None:
+) -> int | None:
     """PostgreSQL: lock the head, chain, insert and commit in one round trip; then make it durable.
 
     The head lock is held only while the server runs these statements, never
@@ -350,10 +346,7 @@ def _append_unless_changed_pg(
         driver.execute("COMMIT")
         driver.execute("SELECT pg_current_xact_id()")
     row = cursor.fetchone()
-    if row is None:
-        return None
-    seq, prev_hash, digest = row
-    return replace(event, seq=seq, prev_hash=prev_hash, hash=digest)
+    return None if row is None else int(row[0])
 
 
 _PG_LOCK_HEAD = "SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE"
@@ -372,7 +365,7 @@ WITH e AS (
   FROM chain_head h
   WHERE h.id = 1
     AND (SELECT coalesce(max(seq), 0) FROM events WHERE media_id = %(media)s) = %(last_seq)s
-  RETURNING seq, prev_hash, hash
+  RETURNING seq, hash
 ), m AS (
   INSERT INTO media ({", ".join(media_cols)})
   SELECT {", ".join(f"%(m_{c})s" for c in media_cols)} FROM e
@@ -381,7 +374,7 @@ WITH e AS (
 )
 UPDATE chain_head SET seq = e.seq, count = chain_head.count + 1, hash = e.hash
 FROM e WHERE chain_head.id = 1
-RETURNING e.seq, e.prev_hash, e.hash"""
+RETURNING e.seq"""
     return sql
 
 

@@ -54,7 +54,7 @@ def test_core_commands(db: str, tmp_path: Path) -> None:
         "DUPLICATE RGT00000001E dispatched - already recorded dispatch at "
     )
     # Non-ASCII and quotes: the server hashes the same canonical UTF-8 text as Python.
-    operator = "Zoë O'Brien – Ünal"
+    operator = "Zoë O'Brien \u2013 Ünal"
     received = ok(db, "scan", "receive", "RGT00000001E", "--site", "RXH", "--operator", operator)
     assert received == "OK RGT00000001E received\n"
     refused_scan = custody(db, "scan", "receive", "RGT00000009X", "RGT000000048")
