@@ -340,8 +340,7 @@ def _append_unless_changed_pg(
     # All sent at once: COMMIT ends the chaining transaction (releasing the head lock);
     # the SELECT then runs in the pipeline's implicit transaction, committed durably at its end.
     with driver.pipeline():
-        driver.execute(_PG_LOCK_HEAD)
-        driver.execute("SET LOCAL synchronous_commit = off")
+        driver.execute(_PG_LOCK_HEAD_NO_FLUSH_WAIT)
         cursor = driver.execute(_pg_write_sql(), params)
         driver.execute("COMMIT")
         driver.execute("SELECT pg_current_xact_id()")
@@ -349,7 +348,11 @@ def _append_unless_changed_pg(
     return None if row is None else int(row[0])
 
 
-_PG_LOCK_HEAD = "SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE"
+# Locks the chain head and, for this transaction only, commits without waiting for the flush.
+_PG_LOCK_HEAD_NO_FLUSH_WAIT = (
+    "SELECT seq, set_config('synchronous_commit', 'off', true) "
+    "FROM chain_head WHERE id = 1 FOR UPDATE"
+)
 
 
 @cache
