@@ -180,3 +180,30 @@ def test_since_and_csv_digest(sender: str, tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text(text.replace(",dvd,", ",cd,"))
     refused = custody(sender, "manifest", "import", str(tmp_path / "m.csv"))
     assert refused.stderr.startswith("error: m.csv: content does not match its digest")
+
+
+def test_manifest_after_an_unexpected_arrival(sender: str, tmp_path: Path) -> None:
+    receiver = str(tmp_path / "rxh.db")
+    ok(receiver, "init", "--org", "RXH", "--name", "Brighton")
+    ok(receiver, "org", "add", "RGT", "--name", "Cambridge")
+    assert ok(receiver, "scan", "receive", "RGT00000002C") == (
+        "OK RGT00000002C received - anomaly: receive of a medium never registered\n"
+    )
+    manifest = tmp_path / "late.json"
+    ok(sender, "manifest", "export", "--to", "RXH", "-o", str(manifest))
+    assert ok(receiver, "manifest", "import", str(manifest)) == (
+        "manifest from RGT: 3 expected media recorded, 0 already recorded\n"
+    )
+    state = Ledger.open(receiver).show("RGT00000002C").state
+    # The manifest fills in what the disc is; it still arrived before anyone announced it.
+    assert (state.status, state.expected, state.unexpected, state.kind, state.anomalies) == (
+        "received",
+        True,
+        True,
+        "dvd",
+        (),
+    )
+    assert [m["media_id"] for m in expected_not_arrived(Ledger.open(receiver))] == [
+        "RGT00000001E",
+        "RGT00000003A",
+    ]

@@ -1,8 +1,11 @@
-"""Eight stations scanning one PostgreSQL ledger at once: nothing lost, nothing doubled."""
+"""Eight stations scanning one ledger at once (PostgreSQL, SQLite): none lost, none doubled."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from ledger.api import Ledger
 from ledger.rules import Registration
@@ -14,8 +17,16 @@ OWN = 4  # media each station alone dispatches and then receives
 SHARED = 6  # media every station dispatches at the same moment
 
 
-def test_eight_stations_scan_concurrently(pg_url: str) -> None:
-    ledger = Ledger.create(pg_url, "RGT", "Cambridge")
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A ledger location on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_eight_stations_scan_concurrently(db: str) -> None:
+    ledger = Ledger.create(db, "RGT", "Cambridge")
     ledger.add_org("RXH", "Brighton")
     total = STATIONS * OWN + SHARED
     states = ledger.register_many(
@@ -33,7 +44,7 @@ def test_eight_stations_scan_concurrently(pg_url: str) -> None:
         for i in range(STATIONS)
     ]
     ledger.engine.dispose()  # the stations are forked: they must not share its connections
-    results = run_stations(pg_url, plans)
+    results = run_stations(db, plans)
 
     outcomes = Counter(o for r in results for (_, _, o, _) in r)
     assert outcomes == {
@@ -52,4 +63,4 @@ def test_eight_stations_scan_concurrently(pg_url: str) -> None:
         assert actions == ["register", "dispatch"]
     events = total + SHARED + 2 * STATIONS * OWN
     assert ledger.verify().events == events
-    assert ok(pg_url, "verify").splitlines()[0] == f"verified {events} events"
+    assert ok(db, "verify").splitlines()[0] == f"verified {events} events"
