@@ -79,9 +79,11 @@ def run() -> NoReturn:
 
 # Each command module adds its commands to `app`; imported last because they import `app`.
 from cli import (  # noqa: E402, F401
+    database,
     demo,
     disc,
     label,
+    manifest,
     media,
     orgs,
     pacs,

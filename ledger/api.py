@@ -24,6 +24,7 @@ from ledger.errors import (
     IntegrityError,
     InvalidMediaId,
     InvalidValue,
+    LedgerBusy,
     LedgerExists,
     LedgerNotFound,
     LedgerUnreachable,
@@ -50,6 +51,7 @@ ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
 SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
 SERIALS: sa.Table = SerialCounter.__table__  # type: ignore[attr-defined]
 DUPLICATE_WINDOW = timedelta(seconds=10)
+SCAN_ATTEMPTS = 50
 CSV_COLUMNS = (
     "nhs_number",
     "destination",
@@ -154,9 +156,11 @@ class Ledger:
         finally:
             self._held = None
 
-    def _tx(self, *, write: bool = False) -> AbstractContextManager[sa.Connection]:
+    def _tx(
+        self, *, write: bool = False, lock_head: bool = True
+    ) -> AbstractContextManager[sa.Connection]:
         """One short transaction, on the held connection if there is one."""
-        return store.connect(self.engine, write=write, held=self._held)
+        return store.connect(self.engine, write=write, held=self._held, lock_head=lock_head)
 
     # -- opening -----------------------------------------------------------------
 
@@ -188,6 +192,8 @@ class Ledger:
         """Open an existing ledger."""
         ledger = cls(store.open_engine(target), **kwargs)
         ledger.home  # noqa: B018 - fail now, clearly, if this is not a ledger
+        with ledger._tx() as conn:
+            store.check_schema(conn)
         return ledger
 
     @property
@@ -426,48 +432,61 @@ class Ledger:
             return ScanResult(code, "refused", reason=str(exc))
         media_id = str(parsed)
         when = at or self.clock()
-        with self._tx(write=True) as conn:
-            events = store.media_events(conn, media_id)
-            same = next((e for e in events if e.event_id == event_id), None)
-            if same is not None:
-                state = fold(media_id, events)
-                return ScanResult(
-                    code,
-                    "duplicate",
+        # On PostgreSQL the medium is read without the chain lock, so stations do not queue
+        # behind each other's reads; if another station wrote to it meanwhile, read again.
+        for _attempt in range(SCAN_ATTEMPTS):
+            with self._tx(write=True, lock_head=False) as conn:
+                events = store.media_events(conn, media_id)
+                same = next((e for e in events if e.event_id == event_id), None)
+                if same is not None:
+                    state = fold(media_id, events)
+                    return ScanResult(
+                        code,
+                        "duplicate",
+                        media_id,
+                        status=str(state.status),
+                        reason=f"already recorded {same.action} at "
+                        f"{london(same.at, seconds=True)[11:]} (same event)",
+                        event_id=same.event_id,
+                        state=state,
+                    )
+                if not events and not self._unexpected_arrival(action, media_id):
+                    return ScanResult(
+                        code,
+                        "refused",
+                        media_id,
+                        reason=f"{media_id}: unknown medium (not registered)",
+                    )
+                dup = duplicate_of(events, action, when, self.duplicate_window)
+                if dup is not None:
+                    state = fold(media_id, events)
+                    return ScanResult(
+                        code,
+                        "duplicate",
+                        media_id,
+                        status=str(state.status),
+                        reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
+                        event_id=dup.event_id,
+                        state=state,
+                    )
+                extra = {} if events else {"unexpected": True, "issuer": parsed.issuer}
+                event = self._event(
                     media_id,
-                    status=str(state.status),
-                    reason=f"already recorded {same.action} at "
-                    f"{london(same.at, seconds=True)[11:]} (same event)",
-                    event_id=same.event_id,
-                    state=state,
+                    action,
+                    when,
+                    site or self.home.code,
+                    operator,
+                    {**(detail or {}), **extra},
+                    event_id=event_id,
                 )
-            if not events and not (action == Action.RECEIVE and parsed.issuer != self.home.code):
-                return ScanResult(
-                    code, "refused", media_id, reason=f"{media_id}: unknown medium (not registered)"
-                )
-            dup = duplicate_of(events, action, when, self.duplicate_window)
-            if dup is not None:
-                state = fold(media_id, events)
-                return ScanResult(
-                    code,
-                    "duplicate",
-                    media_id,
-                    status=str(state.status),
-                    reason=f"already recorded {action} at {london(dup.at, seconds=True)[11:]}",
-                    event_id=dup.event_id,
-                    state=state,
-                )
-            extra = {} if events else {"unexpected": True, "issuer": parsed.issuer}
-            event = self._event(
-                media_id,
-                action,
-                when,
-                site or self.home.code,
-                operator,
-                {**(detail or {}), **extra},
-                event_id=event_id,
+                last = max((e.seq or 0 for e in events), default=0)
+                state = fold(media_id, [*events, replace(event, seq=last + 1)])
+                if store.append_unless_changed(conn, event, events, state) is not None:
+                    break
+        else:
+            raise LedgerBusy(
+                f"{media_id}: scanned elsewhere {SCAN_ATTEMPTS} times meanwhile; scan again"
             )
-            state = self._record(conn, media_id, events, event)
         anomaly = next((a.text for a in state.anomalies if a.event_id == event.event_id), None)
         return ScanResult(
             code,
@@ -478,6 +497,10 @@ class Ledger:
             event_id=event.event_id,
             state=state,
         )
+
+    def _unexpected_arrival(self, action: str, media_id: str) -> bool:
+        """A receipt of another organisation's medium that nobody announced: record it, flagged."""
+        return action == Action.RECEIVE and parse_media_id(media_id).issuer != self.home.code
 
     def correct(self, event_id: str, *, reason: str, operator: str) -> Event:
         """Void an earlier event with a new one; nothing is edited or deleted."""

@@ -90,3 +90,31 @@ class StationConfigError(CustodyError):
 
 class NotLabellable(CustodyError):
     """A medium that may not be labelled for sending: unencrypted with no recorded exception."""
+
+
+class SchemaMismatch(CustodyError):
+    """The ledger's schema is not the revision this version of custody needs."""
+
+
+class TargetNotEmpty(CustodyError):
+    """`custody db copy` into a database that already holds a ledger."""
+
+
+class UnreadableManifest(CustodyError):
+    """A manifest or receipts file that cannot be read or is not one of ours."""
+
+
+class DigestMismatch(CustodyError):
+    """A manifest whose content does not match its digest: changed or damaged on the way."""
+
+
+class WrongRecipient(CustodyError):
+    """A manifest addressed to another organisation, or sent by this one."""
+
+
+class LedgerBusy(CustodyError):
+    """A medium changed by other stations again and again while a scan tried to record."""
+
+
+class PermissionDenied(CustodyError):
+    """The database account may not do this (a station account that may only scan and read)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,8 @@ class Action(StrEnum):
     DESTROYED = "destroyed"
     LOST = "lost"
     CORRECT = "correct"
+    # A partner's manifest says the medium is on its way here (ledger.manifests).
+    EXPECTED = "expected"
 
 
 SCAN_ACTIONS = (
@@ -81,6 +84,13 @@ def canonical(event: Event, prev_hash: str, detail_json: str | None = None) -> s
         f'"operator":{dump(event.operator)},"prev":"{prev_hash}",'
         f'"recorded_at":"{to_text(event.recorded_at)}","site":{dump(event.site)}}}'
     )
+
+
+def canonical_parts(event: Event) -> tuple[str, str]:
+    """The canonical text before and after the previous hash, for a database to chain."""
+    marker = uuid.uuid4().hex * 2  # shaped like a digest; never appears in the content
+    before, after = canonical(event, marker).split(marker)
+    return before, after
 
 
 def event_hash(event: Event, prev_hash: str, detail_json: str | None = None) -> str:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+# The alembic revision that these tables are; a test checks it is the migrations' head.
+SCHEMA_REVISION = "0003"
+
 
 class Setting(SQLModel, table=True):
     """Ledger-wide settings: the home organisation, the schema version."""
@@ -77,8 +80,11 @@ class MediaRow(SQLModel, table=True):
     password_via: str | None = None
     labelled: int = 0
     misdelivered: bool = False
-    unexpected: bool = False
     anomalies: int = 0
+    # Announced by a partner's manifest (migration 0002).
+    expected: bool = False
+    # Received here with no registration or manifest behind it (migration 0002).
+    unexpected: bool = False
 
 
 class SerialCounter(SQLModel, table=True):

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
+from functools import cache
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
-from ledger.errors import LedgerNotFound, LedgerUnreachable
-from ledger.events import GENESIS, Event, detail_text, event_hash
+from ledger.errors import LedgerNotFound, LedgerUnreachable, PermissionDenied, SchemaMismatch
+from ledger.events import GENESIS, Event, canonical_parts, detail_text, event_hash
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
     APPEND_ONLY_SQLITE,
+    SCHEMA_REVISION,
     ChainHead,
     EventRow,
     MediaRow,
@@ -43,6 +45,10 @@ BUSY_TIMEOUT_MS = 15000
 def database_url(target: str) -> str:
     """An SQLAlchemy URL for a file path or URL."""
     if "://" in target:
+        # psycopg (3) is the PostgreSQL driver we ship; SQLAlchemy's default would be psycopg2.
+        for plain in ("postgresql://", "postgres://"):
+            if target.startswith(plain):
+                return "postgresql+psycopg://" + target[len(plain) :]
         return target
     return f"sqlite:///{Path(target).expanduser().resolve()}"
 
@@ -99,34 +105,50 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def connect(
-    engine: Engine, *, write: bool = False, held: Connection | None = None
+    engine: Engine,
+    *,
+    write: bool = False,
+    held: Connection | None = None,
+    lock_head: bool = True,
 ) -> Iterator[Connection]:
     """One short transaction; a write transaction holds the writer lock from its start.
 
     `held` is a connection kept open across many transactions (a scanning run).
+    `lock_head=False` (PostgreSQL): the caller writes with `append_unless_changed`,
+    which takes the chain head lock itself, only for the write.
     """
     if held is not None:
-        with _transaction(held, write):
+        with _transaction(held, write, lock_head):
             yield held
         return
     try:
         conn = engine.connect()
     except sa.exc.OperationalError as exc:
         raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
-    with conn, _transaction(conn, write):
+    with conn, _transaction(conn, write, lock_head):
         yield conn
 
 
 @contextmanager
-def _transaction(conn: Connection, write: bool) -> Iterator[None]:
+def _transaction(conn: Connection, write: bool, lock_head: bool = True) -> Iterator[None]:
     conn.execution_options(custody_write=write)
     try:
         with conn.begin():
-            if write and conn.dialect.name != "sqlite":
+            if write and lock_head and conn.dialect.name != "sqlite":
                 conn.execute(_LOCK_HEAD)
             yield
     except sa.exc.OperationalError as exc:
         raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+    except Exception as exc:
+        # The PostgreSQL scan path talks to the driver directly, so its errors arrive unwrapped.
+        sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+        if sqlstate == "42501":
+            raise PermissionDenied(
+                f"the database refused: {_first_line(exc)} (this account may not do that)"
+            ) from None
+        if sqlstate is not None and sqlstate[:2] in ("08", "57"):
+            raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
+        raise
 
 
 def _first_line(exc: BaseException) -> str:
@@ -136,13 +158,34 @@ def _first_line(exc: BaseException) -> str:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table, the append-only triggers and the chain head."""
+    """Create every table, the append-only triggers and the chain head; stamp the revision.
+
+    A new ledger is made from the models and stamped at the newest migration
+    (alembic's recipe for a fresh database); tests check that the migrations
+    build the same schema, so existing ledgers upgrade to exactly this.
+    """
+    from ledger import migrate  # alembic is only needed here, not on the scan path
+
     SQLModel.metadata.create_all(engine)
     with connect(engine, write=True) as conn:
         for ddl in APPEND_ONLY_SQLITE if is_sqlite(engine) else APPEND_ONLY_POSTGRESQL:
             conn.exec_driver_sql(ddl)
         if conn.execute(sa.select(HEAD.c.id)).first() is None:
             conn.execute(sa.insert(HEAD).values(id=1, seq=0, count=0, hash=GENESIS))
+        migrate.stamp_head(conn)
+
+
+def check_schema(conn: Connection) -> None:
+    """SchemaMismatch unless the ledger is at the schema revision this code was written for."""
+    current = None
+    if sa.inspect(conn).has_table("alembic_version"):
+        current = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    if current != SCHEMA_REVISION:
+        shown = current or "0001 (made before migrations)"
+        raise SchemaMismatch(
+            f"the ledger's schema is at revision {shown}; this custody needs "
+            f"{SCHEMA_REVISION}: run `custody db upgrade`"
+        )
 
 
 def head(conn: Connection) -> tuple[int, str]:
@@ -181,7 +224,12 @@ _MOVE_HEAD = (
 _MEDIA_EVENTS = (
     sa.select(EVENTS).where(EVENTS.c.media_id == sa.bindparam("m")).order_by(EVENTS.c.seq)
 )
-_INSERT_EVENT = sa.insert(EVENTS).returning(EVENTS.c.seq)
+# Every column but seq, named: PostgreSQL numbers seq only when the column is left out.
+_INSERT_EVENT = (
+    sa.insert(EVENTS)
+    .values({c.name: sa.bindparam(c.name) for c in EVENTS.columns if c.name != "seq"})
+    .returning(EVENTS.c.seq)
+)
 _INSERT_MEDIA = sa.insert(MEDIA)
 # Compile the bulk inserts for every column, whatever the first row holds.
 _INSERT_MEDIA._custody_keys = [c.name for c in MEDIA.columns]  # type: ignore[attr-defined]
@@ -191,6 +239,7 @@ _UPDATE_MEDIA = (
     .where(MEDIA.c.media_id == sa.bindparam("v_media_id"))
     .values({c.name: sa.bindparam(f"v_{c.name}") for c in MEDIA.columns if c.name != "media_id"})
 )
+_PG_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
 _SQL: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
@@ -227,7 +276,14 @@ def _run(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     sql, order, literals = _compiled(conn, stmt)
     values = {**literals, **params}
     cursor = conn.connection.cursor()
-    cursor.execute(sql, [values[k] for k in order] if order is not None else values)
+    args = [values[k] for k in order] if order is not None else values
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and driver.pgconn.transaction_status == _PG_IDLE:
+        # First statement of a transaction: send psycopg's BEGIN with it, one round trip.
+        with driver.pipeline():
+            cursor.execute(sql, args)
+    else:
+        cursor.execute(sql, args)
     return cursor
 
 
@@ -251,6 +307,99 @@ def append(conn: Connection, events: Sequence[Event]) -> int:
         last_seq = conn.execute(_MAX_SEQ).scalar_one()
     _run(conn, _MOVE_HEAD, {"h_seq": last_seq, "h_count": count + len(rows), "h_hash": prev})
     return int(last_seq)
+
+
+def append_unless_changed(
+    conn: Connection, event: Event, before: Sequence[Event], state: MediaState
+) -> int | None:
+    """Append one event and save its medium's new state, unless the medium changed meanwhile.
+
+    `before` are the medium's events as the caller read them; if another writer
+    has added one since, nothing is written and None comes back (read again and
+    retry). Returns the new event's seq.
+    """
+    if conn.dialect.name == "sqlite":
+        # BEGIN IMMEDIATE took the write lock before `before` was read: nothing can have changed.
+        seq = append(conn, [event])
+        save_media(conn, [state], new=not before)
+        return seq
+    return _append_unless_changed_pg(conn, event, before, state)
+
+
+def _append_unless_changed_pg(
+    conn: Connection, event: Event, before: Sequence[Event], state: MediaState
+) -> int | None:
+    """PostgreSQL: lock the head, chain, insert and commit in one round trip; then make it durable.
+
+    The head lock is held only while the server runs these statements, never
+    while the client computes or the disk flushes: the chaining transaction
+    commits without waiting for the WAL flush, and the scan is acknowledged
+    only after a second, tiny transaction commits durably. Its commit record
+    comes later in the WAL, so flushing it flushes ours; the stations' flushes
+    then share fsyncs (group commit). A crash before that flush loses only
+    unacknowledged events, and only from the end of the chain, which stays whole.
+    The event's hash is computed by the server from the canonical text around
+    the head digest (see ledger.events.canonical_parts).
+    """
+    pre, post = canonical_parts(event)
+    params: dict[str, Any] = {
+        "event_id": event.event_id,
+        "media_id": event.media_id,
+        "action": event.action,
+        "at": to_text(event.at),
+        "recorded_at": to_text(event.recorded_at),
+        "site": event.site,
+        "operator": event.operator,
+        "detail": detail_text(event.detail),
+        "pre": pre,
+        "post": post,
+        "media": event.media_id,
+    }
+    params["last_seq"] = max((e.seq or 0 for e in before), default=0)
+    params.update({f"m_{k}": v for k, v in media_row(state).items()})
+    driver: Any = conn.connection.driver_connection
+    # All sent at once: COMMIT ends the chaining transaction (releasing the head lock);
+    # the SELECT then runs in the pipeline's implicit transaction, committed durably at its end.
+    with driver.pipeline():
+        driver.execute(_PG_LOCK_HEAD_NO_FLUSH_WAIT)
+        cursor = driver.execute(_pg_write_sql(), params)
+        driver.execute("COMMIT")
+        driver.execute("SELECT pg_current_xact_id()")
+    row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+# Locks the chain head and, for this transaction only, commits without waiting for the flush.
+_PG_LOCK_HEAD_NO_FLUSH_WAIT = (
+    "SELECT seq, set_config('synchronous_commit', 'off', true) "
+    "FROM chain_head WHERE id = 1 FOR UPDATE"
+)
+
+
+@cache
+def _pg_write_sql() -> str:
+    """The guarded insert of one event, its chain link and its medium's row, as one statement."""
+    event_cols = [c.name for c in EVENTS.columns if c.name not in ("seq", "prev_hash", "hash")]
+    media_cols = [c.name for c in MEDIA.columns]
+    sql = f"""
+WITH e AS (
+  INSERT INTO events ({", ".join(event_cols)}, prev_hash, hash)
+  SELECT {", ".join(f"%({c})s" for c in event_cols)}, h.hash,
+         encode(sha256(convert_to(%(pre)s || h.hash || %(post)s, 'UTF8')), 'hex')
+  FROM chain_head h
+  WHERE h.id = 1
+    AND (SELECT coalesce(max(seq), 0) FROM events WHERE media_id = %(media)s) = %(last_seq)s
+  RETURNING seq, hash
+), m AS (
+  INSERT INTO media ({", ".join(media_cols)})
+  SELECT {", ".join(f"%(m_{c})s" for c in media_cols)} FROM e
+  ON CONFLICT (media_id) DO UPDATE SET
+  {", ".join(f"{c} = EXCLUDED.{c}" for c in media_cols if c != "media_id")}
+)
+UPDATE chain_head SET seq = e.seq, count = chain_head.count + 1, hash = e.hash
+FROM e WHERE chain_head.id = 1
+RETURNING e.seq"""
+    return sql
 
 
 class _Row(dict[str, Any]):

@@ -45,12 +45,14 @@ TARGET: dict[str, Status] = {
     A.RETURNED: S.RETURNED,
     A.DESTROYED: S.DESTROYED,
     A.LOST: S.LOST,
+    A.EXPECTED: S.DISPATCHED,
 }
 
 # The expected moves: (from, action). Anything else is recorded and flagged.
 TRANSITIONS: frozenset[tuple[Status | None, str]] = frozenset(
     [
         (None, A.REGISTER),
+        (None, A.EXPECTED),
         (S.REGISTERED, A.DISPATCH),
         (S.RETURNED, A.DISPATCH),
         (S.DISPATCHED, A.RECEIVE),
@@ -132,6 +134,7 @@ class MediaState:
     password_via: str | None = None
     labelled: int = 0
     misdelivered: bool = False
+    expected: bool = False
     unexpected: bool = False
     anomalies: tuple[Anomaly, ...] = field(default_factory=tuple)
 
@@ -148,7 +151,11 @@ _STAMP: dict[str, str] = {
     A.RETURNED: "returned_at",
     A.DESTROYED: "destroyed_at",
     A.LOST: "lost_at",
+    A.EXPECTED: "dispatched_at",
 }
+
+# Actions that say what a medium is; they come first in its history whatever their time.
+DEFINING = (A.REGISTER, A.EXPECTED)
 
 
 def anomaly_text(status: Status | None, action: str) -> str:
@@ -198,23 +205,24 @@ def effective(events: Iterable[Event]) -> list[Event]:
             voided.discard(corrections[target].detail["voids"])
     kept = [e for e in by_seq if e.action != A.CORRECT and e.event_id not in voided]
     # The registration defines the medium, so it comes first even if a scan is dated earlier.
-    return sorted(kept, key=lambda e: (e.action != A.REGISTER, e.at, e.seq or 0))
+    return sorted(kept, key=lambda e: (e.action not in DEFINING, e.at, e.seq or 0))
 
 
 def apply(state: MediaState, event: Event) -> MediaState:
     """One event's effect on a medium's state."""
     action = event.action
-    if action == A.REGISTER:
+    if action in DEFINING:
         d = event.detail
-        first = state.status is None
-        # A new medium is built whole: `replace` field by field is slow for bulk imports.
+        # A new registration is built whole: `replace` field by field is slow for bulk imports.
+        fast = state.status is None and action == A.REGISTER
         state = MediaState(
             media_id=state.media_id,
-            status=S.REGISTERED if first else state.status,
-            status_at=event.at if first else state.status_at,
-            registered_at=event.at if first else state.registered_at,
+            status=S.REGISTERED if fast else state.status,
+            status_at=event.at if fast else state.status_at,
+            registered_at=event.at if fast else state.registered_at,
             anomalies=state.anomalies,
             registered=True,
+            expected=state.expected or action == A.EXPECTED,
             issuer=d.get("issuer", state.issuer),
             destination=d["destination"],
             kind=d.get("kind", "cd"),
@@ -226,7 +234,7 @@ def apply(state: MediaState, event: Event) -> MediaState:
             study_uid=d.get("study_uid"),
             studies=studies_from_detail(d.get("studies")),
         )
-        if first:
+        if fast:
             return state
     if action == A.PASSWORD_SENT:
         return replace(state, password_sent_at=event.at, password_via=event.detail.get("via"))
@@ -252,6 +260,8 @@ def apply(state: MediaState, event: Event) -> MediaState:
     if action == A.RECEIVE:
         changes["received_site"] = event.site
         changes["misdelivered"] = bool(state.destination) and event.site != state.destination
+        # Recorded unannounced stays so, even once a late manifest announces the disc.
+        changes["unexpected"] = state.unexpected or bool(event.detail.get("unexpected"))
         if "studies" in event.detail:
             changes["received_studies"] = studies_from_detail(event.detail["studies"])
     if action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):

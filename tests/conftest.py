@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh SQLite ledger per test, with a fixed clock when asked."""
+"""Shared fixtures: a SQLite ledger per test (fixed clock when asked); PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.api import Ledger
+from tests.pg import fresh_database, require_server
 
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]
@@ -65,3 +66,11 @@ def cli(db_path: Path) -> Callable[..., object]:
         return runner.invoke(app, ["--db", str(db_path), *args], input=input, env=env)
 
     return run
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    require_server()
+    with fresh_database() as url:
+        yield url

@@ -1,0 +1,529 @@
+"""Manifests between organisations that keep separate ledgers.
+
+The sender exports the media it dispatched to a partner (JSON or CSV); the
+partner imports them as expected arrivals, each an `expected` event dated at
+the sender's dispatch time. The partner's receipts (its receive, to-pacs,
+imported... events on the sender's media) travel back the same way and are
+recorded verbatim at the sender, with the partner's event IDs and times.
+
+Every file carries a content digest (SHA-256 of its canonical JSON, the same
+for the JSON and CSV forms) and the head digest of the ledger that made it.
+Importing a file twice changes nothing: the events it makes have IDs derived
+from its content, and events already recorded are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import sqlalchemy as sa
+
+from ledger import store
+from ledger.api import Ledger
+from ledger.clock import from_text, to_text
+from ledger.errors import (
+    CustodyError,
+    DigestMismatch,
+    InvalidValue,
+    UnreadableManifest,
+    WrongRecipient,
+)
+from ledger.events import Action, Event
+from ledger.ids import check_nhs_number, check_ods, parse_media_id
+from ledger.transitions import effective, fold
+
+MANIFEST_FORMAT = "custody-manifest/1"
+RECEIPTS_FORMAT = "custody-receipts/1"
+# Names the `expected` events a manifest makes, so a second import makes the same IDs.
+EXPECTED_NAMESPACE = uuid.UUID("5b0c3a52-4f0e-4c43-9a47-6d1f2f6f7a01")
+MEDIA_COLUMNS = (
+    "media_id",
+    "dispatched_at",
+    "kind",
+    "urgent",
+    "encrypted",
+    "exception",
+    "accession",
+    "study_uid",
+    "nhs_number",
+    "dispatch_event_id",
+)
+_HEADER_KEYS = ("from", "to", "created_at", "since", "head_events", "head", "digest")
+_BOOLEAN_COLUMNS = {"urgent", "encrypted"}
+_Doc = TypeVar("_Doc", "Manifest", "Receipts")
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestItem:
+    """One dispatched medium, as the partner needs it to match the patient and the study."""
+
+    media_id: str
+    dispatched_at: str
+    kind: str
+    urgent: bool
+    encrypted: bool
+    exception: str | None
+    accession: str | None
+    study_uid: str | None
+    nhs_number: str | None
+    dispatch_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Media dispatched from one organisation to another, with the sender's head digest."""
+
+    sender: str
+    recipient: str
+    created_at: str
+    since: str | None
+    head_events: int
+    head: str
+    media: tuple[ManifestItem, ...]
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Receipts:
+    """The receiver's events on the sender's media, with the receiver's head digest."""
+
+    sender: str
+    recipient: str
+    created_at: str
+    since: str | None
+    head_events: int
+    head: str
+    events: tuple[dict[str, Any], ...]
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What importing a file did: events recorded now, already there, and lines left out."""
+
+    kind: Literal["manifest", "receipts"]
+    partner: str
+    digest: str
+    recorded: int
+    already: int
+    skipped: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- digests and file forms ---------------------------------------------------------------
+
+
+def _body(doc: Manifest | Receipts) -> dict[str, Any]:
+    """The content a digest covers: everything in the file but the digest."""
+    head = {"events": doc.head_events, "digest": doc.head}
+    common = {"from": doc.sender, "to": doc.recipient, "created_at": doc.created_at}
+    if isinstance(doc, Manifest):
+        items = [{k: getattr(i, k) for k in MEDIA_COLUMNS} for i in doc.media]
+        return {
+            "format": MANIFEST_FORMAT,
+            **common,
+            "since": doc.since,
+            "sender_head": head,
+            "media": items,
+        }
+    return {
+        "format": RECEIPTS_FORMAT,
+        **common,
+        "since": doc.since,
+        "receiver_head": head,
+        "events": list(doc.events),
+    }
+
+
+def content_digest(doc: Manifest | Receipts) -> str:
+    """SHA-256 of the canonical JSON of the file's content."""
+    text = json.dumps(_body(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def to_json(doc: Manifest | Receipts) -> str:
+    """The JSON form, digest included."""
+    return json.dumps({**_body(doc), "digest": doc.digest}, indent=2, ensure_ascii=False) + "\n"
+
+
+def manifest_csv(manifest: Manifest) -> str:
+    """The CSV form: `# key: value` lines for the header, then one row per medium."""
+    out = io.StringIO()
+    out.write(f"# {MANIFEST_FORMAT}\n")
+    header = {
+        "from": manifest.sender,
+        "to": manifest.recipient,
+        "created_at": manifest.created_at,
+        "since": manifest.since or "",
+        "head_events": manifest.head_events,
+        "head": manifest.head,
+        "digest": manifest.digest,
+    }
+    for key in _HEADER_KEYS:
+        out.write(f"# {key}: {header[key]}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MEDIA_COLUMNS)
+    for item in manifest.media:
+        writer.writerow(
+            [
+                ("true" if v else "false") if k in _BOOLEAN_COLUMNS else ("" if v is None else v)
+                for k, v in ((k, getattr(item, k)) for k in MEDIA_COLUMNS)
+            ]
+        )
+    return out.getvalue()
+
+
+def write_file(doc: Manifest | Receipts, path: Path, fmt: str | None = None) -> str:
+    """Write a manifest or receipts file; the format (json, csv) follows the suffix unless given."""
+    chosen = fmt or ("csv" if path.suffix.lower() == ".csv" else "json")
+    if chosen not in ("json", "csv"):
+        raise InvalidValue(f"format {chosen!r} is not json or csv")
+    if chosen == "csv" and not isinstance(doc, Manifest):
+        raise InvalidValue("receipts are written as JSON only")
+    text = manifest_csv(doc) if chosen == "csv" and isinstance(doc, Manifest) else to_json(doc)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidValue(f"cannot write {path}: {exc.strerror}") from None
+    return chosen
+
+
+def read_file(path: Path) -> Manifest | Receipts:
+    """A manifest (JSON or CSV) or receipts file, its digest checked."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableManifest(f"cannot read {path}: {exc}") from None
+    try:
+        doc = _parse_csv(text) if text.startswith("#") else _parse_json(text)
+    except (KeyError, TypeError, ValueError, csv.Error) as exc:
+        raise UnreadableManifest(f"{path.name} is not a custody manifest: {exc!r}") from None
+    if content_digest(doc) != doc.digest:
+        raise DigestMismatch(
+            f"{path.name}: content does not match its digest (changed or damaged on the way); "
+            "nothing was imported - ask the sender for a fresh copy"
+        )
+    return doc
+
+
+def _parse_json(text: str) -> Manifest | Receipts:
+    data = json.loads(text)
+    if data.get("format") == MANIFEST_FORMAT:
+        head = data["sender_head"]
+        return Manifest(
+            sender=data["from"],
+            recipient=data["to"],
+            created_at=data["created_at"],
+            since=data["since"],
+            head_events=int(head["events"]),
+            head=head["digest"],
+            media=tuple(ManifestItem(**{k: m[k] for k in MEDIA_COLUMNS}) for m in data["media"]),
+            digest=data["digest"],
+        )
+    if data.get("format") == RECEIPTS_FORMAT:
+        head = data["receiver_head"]
+        return Receipts(
+            sender=data["from"],
+            recipient=data["to"],
+            created_at=data["created_at"],
+            since=data["since"],
+            head_events=int(head["events"]),
+            head=head["digest"],
+            events=tuple(data["events"]),
+            digest=data["digest"],
+        )
+    raise ValueError(f"unknown format {data.get('format')!r}")
+
+
+def _parse_csv(text: str) -> Manifest:
+    lines = text.splitlines()
+    if lines[0] != f"# {MANIFEST_FORMAT}":
+        raise ValueError(f"first line is not '# {MANIFEST_FORMAT}'")
+    header: dict[str, str] = {}
+    body_start = 1
+    for body_start, line in enumerate(lines[1:], start=1):  # noqa: B007 - used after the loop
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].partition(":")
+        header[key.strip()] = value.strip()
+    rows = list(csv.DictReader(lines[body_start:]))
+    return Manifest(
+        sender=header["from"],
+        recipient=header["to"],
+        created_at=header["created_at"],
+        since=header["since"] or None,
+        head_events=int(header["head_events"]),
+        head=header["head"],
+        media=tuple(_csv_item(r) for r in rows),
+        digest=header["digest"],
+    )
+
+
+def _csv_item(row: dict[str, str]) -> ManifestItem:
+    values: dict[str, Any] = {}
+    for key in MEDIA_COLUMNS:
+        cell = row[key]
+        if key in _BOOLEAN_COLUMNS:
+            if cell not in ("true", "false"):
+                raise ValueError(f"{key} {cell!r} is not true/false")
+            values[key] = cell == "true"
+        else:
+            values[key] = cell or None
+    return ManifestItem(**values)
+
+
+# -- sender: export -----------------------------------------------------------------------
+
+
+def export_manifest(ledger: Ledger, partner: str, since: datetime | None = None) -> Manifest:
+    """The media this ledger issued and dispatched to `partner` (since a time, if given)."""
+    partner = ledger.org(partner).code
+    home = ledger.home.code
+    media = store.MEDIA
+    query = (
+        sa.select(media)
+        .where(media.c.destination == partner)
+        .where(media.c.issuer == home)
+        .where(media.c.dispatched_at.is_not(None))
+        .order_by(media.c.dispatched_at, media.c.media_id)
+    )
+    if since is not None:
+        query = query.where(media.c.dispatched_at >= to_text(since))
+    items = []
+    with store.connect(ledger.engine) as conn:
+        count, head = store.head(conn)
+        for row in conn.execute(query).all():
+            events = store.media_events(conn, row.media_id)
+            dispatch = [e for e in effective(events) if e.action == Action.DISPATCH][-1]
+            items.append(
+                ManifestItem(
+                    media_id=row.media_id,
+                    dispatched_at=row.dispatched_at,
+                    kind=row.kind,
+                    urgent=bool(row.urgent),
+                    encrypted=bool(row.encrypted),
+                    exception=row.exception,
+                    accession=row.accession,
+                    study_uid=row.study_uid,
+                    nhs_number=row.nhs_number,
+                    dispatch_event_id=dispatch.event_id,
+                )
+            )
+    manifest = Manifest(
+        sender=home,
+        recipient=partner,
+        created_at=to_text(ledger.clock()),
+        since=to_text(since) if since else None,
+        head_events=count,
+        head=head,
+        media=tuple(items),
+    )
+    return _signed(manifest)
+
+
+def _signed(doc: _Doc) -> _Doc:
+    """The document with its content digest filled in."""
+    return replace(doc, digest=content_digest(doc))
+
+
+# -- receiver: import a manifest ----------------------------------------------------------
+
+
+def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: datetime) -> Event:
+    """The `expected` event that a manifest line becomes, dated at the sender's dispatch."""
+    detail: dict[str, Any] = {
+        "issuer": manifest.sender,
+        "destination": manifest.recipient,
+        "nhs_number": item.nhs_number,
+        "kind": item.kind,
+        "urgent": item.urgent,
+        "encrypted": item.encrypted,
+        "manifest": manifest.digest,
+        "sender_head": manifest.head,
+        "dispatch_event_id": item.dispatch_event_id,
+    }
+    if item.accession:
+        detail["accession"] = item.accession
+    if item.study_uid:
+        detail["study_uid"] = item.study_uid
+    if item.exception:
+        detail["exception"] = {"code": item.exception}
+    name = f"{manifest.sender}/{item.media_id}/{item.dispatch_event_id}"
+    return Event(
+        event_id=str(uuid.uuid5(EXPECTED_NAMESPACE, name)),
+        media_id=item.media_id,
+        action=Action.EXPECTED,
+        at=from_text(item.dispatched_at),
+        recorded_at=now,
+        site=manifest.sender,
+        operator=operator,
+        detail=detail,
+    )
+
+
+def _manifest_problems(manifest: Manifest) -> list[str]:
+    """Every line of a manifest that cannot become an expected arrival."""
+    problems = []
+    for n, item in enumerate(manifest.media, start=1):
+        try:
+            if parse_media_id(item.media_id).issuer != manifest.sender:
+                raise InvalidValue(f"{item.media_id} was not issued by {manifest.sender}")
+            if item.nhs_number is not None:
+                check_nhs_number(item.nhs_number)
+            from_text(item.dispatched_at)
+        except (CustodyError, ValueError) as exc:
+            problems.append(f"medium {n} ({item.media_id}): {exc}")
+    return problems
+
+
+def import_manifest(ledger: Ledger, manifest: Manifest, *, operator: str) -> ImportReport:
+    """Load a partner's manifest as expected arrivals; all or nothing, idempotent."""
+    home = ledger.home.code
+    if manifest.recipient != home:
+        raise WrongRecipient(
+            f"this manifest is for {manifest.recipient}, this ledger is {home}; nothing imported"
+        )
+    if manifest.sender == home:
+        raise WrongRecipient("this manifest was made by this ledger; import it at the partner")
+    ledger.org(manifest.sender)
+    problems = _manifest_problems(manifest)
+    if problems:
+        raise InvalidValue(f"{len(problems)} bad line(s); nothing imported: " + "; ".join(problems))
+    now = ledger.clock()
+    events = [expected_event(manifest, item, operator, now) for item in manifest.media]
+    recorded = already = 0
+    with store.connect(ledger.engine, write=True) as conn:
+        seen = store.known_event_ids(conn, [e.event_id for e in events])
+        for event in events:
+            if event.event_id in seen:
+                already += 1
+                continue
+            before = store.media_events(conn, event.media_id)
+            if before and before[0].action == Action.REGISTER and before[0].site == home:
+                raise WrongRecipient(f"{event.media_id} is registered in this ledger already")
+            seq = store.append(conn, [event])
+            state = fold(event.media_id, [*before, replace(event, seq=seq)])
+            store.save_media(conn, [state], new=not before)
+            recorded += 1
+    return ImportReport("manifest", manifest.sender, manifest.digest, recorded, already)
+
+
+def expected_not_arrived(ledger: Ledger, partner: str | None = None) -> list[dict[str, Any]]:
+    """Media a partner's manifest announced that have not been received here (oldest first)."""
+    media = store.MEDIA
+    query = (
+        sa.select(media)
+        .where(media.c.expected == sa.true())
+        .where(media.c.received_at.is_(None))
+        .where(media.c.status == "dispatched")
+        .order_by(media.c.dispatched_at, media.c.media_id)
+    )
+    if partner:
+        query = query.where(media.c.issuer == check_ods(partner))
+    with store.connect(ledger.engine) as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# -- receiver: export receipts; sender: import them ----------------------------------------
+
+
+def export_receipts(ledger: Ledger, partner: str, since: datetime | None = None) -> Receipts:
+    """This ledger's events on media issued by `partner`: receipts, handovers, imports."""
+    partner = ledger.org(partner).code
+    events_table = store.EVENTS
+    query = (
+        sa.select(events_table)
+        .where(events_table.c.media_id.like(f"{partner}%"))
+        .where(events_table.c.action != Action.EXPECTED)
+        .order_by(events_table.c.seq)
+    )
+    if since is not None:
+        query = query.where(events_table.c.recorded_at >= to_text(since))
+    with store.connect(ledger.engine) as conn:
+        count, head = store.head(conn)
+        rows = [store.to_event(r) for r in conn.execute(query)]
+    ours = [e for e in rows if parse_media_id(e.media_id).issuer == partner]
+    ids = {e.event_id for e in ours}
+    # A correction travels only with the event it voids (not with the partner's own `expected`).
+    kept = [e for e in ours if e.action != Action.CORRECT or e.detail.get("voids") in ids]
+    receipts = Receipts(
+        sender=ledger.home.code,
+        recipient=partner,
+        created_at=to_text(ledger.clock()),
+        since=to_text(since) if since else None,
+        head_events=count,
+        head=head,
+        events=tuple(_event_json(e) for e in kept),
+    )
+    return _signed(receipts)
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "media_id": event.media_id,
+        "action": event.action,
+        "at": to_text(event.at),
+        "recorded_at": to_text(event.recorded_at),
+        "site": event.site,
+        "operator": event.operator,
+        "detail": event.detail,
+    }
+
+
+def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
+    """Record a partner's events on our media, with its times and event IDs; idempotent."""
+    home = ledger.home.code
+    if receipts.recipient != home:
+        raise WrongRecipient(
+            f"these receipts are for {receipts.recipient}, this ledger is {home}; nothing imported"
+        )
+    ledger.org(receipts.sender)
+    events = [_event_from_json(e) for e in receipts.events]
+    skipped = []
+    known: list[Event] = []
+    with store.connect(ledger.engine) as conn:
+        for e in events:
+            if parse_media_id(e.media_id).issuer != home:
+                skipped.append(f"{e.media_id}: not issued by {home}")
+            elif not store.media_events(conn, e.media_id):
+                skipped.append(f"{e.media_id}: not registered in this ledger")
+            else:
+                known.append(e)
+    recorded, already = ledger.record_events(known)
+    return ImportReport(
+        "receipts", receipts.sender, receipts.digest, len(recorded), len(already), tuple(skipped)
+    )
+
+
+def _event_from_json(data: dict[str, Any]) -> Event:
+    try:
+        return Event(
+            event_id=str(uuid.UUID(data["event_id"])),
+            media_id=str(parse_media_id(data["media_id"])),
+            action=str(Action(data["action"])),
+            at=from_text(data["at"]),
+            recorded_at=from_text(data["recorded_at"]),
+            site=check_ods(data["site"]),
+            operator=str(data["operator"]),
+            detail=dict(data["detail"]),
+        )
+    except (KeyError, TypeError, ValueError, CustodyError) as exc:
+        raise UnreadableManifest(
+            f"receipt event {data.get('event_id')!r} is malformed: {exc}"
+        ) from None
+
+
+def import_file(ledger: Ledger, path: Path, *, operator: str) -> ImportReport:
+    """Import a manifest (as receiver) or receipts (as sender), whichever the file is."""
+    doc = read_file(path)
+    if isinstance(doc, Manifest):
+        return import_manifest(ledger, doc, operator=operator)
+    return import_receipts(ledger, doc)
