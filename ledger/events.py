@@ -35,6 +35,11 @@ class Action(StrEnum):
     DESTROYED = "destroyed"
     LOST = "lost"
     CORRECT = "correct"
+    # An electronic transfer (IEP, DICOM push...): no medium, no label, no scans.
+    TRANSFER = "transfer"
+    # The IR1 workflow: a filed form's reference, and its closure. Status is unchanged.
+    IR1_FILED = "ir1-filed"
+    IR1_CLOSED = "ir1-closed"
 
 
 SCAN_ACTIONS = (

@@ -6,6 +6,7 @@ compare and hash the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -31,6 +32,8 @@ class EventRow(SQLModel, table=True):
     """One event, append-only; `seq` orders the hash chain."""
 
     __tablename__ = "events"
+    # Reports read a few actions (transfers, IR1 filings, corrections) without a full scan.
+    __table_args__ = (Index("ix_events_action_at", "action", "at"),)
     seq: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=36)
     media_id: str = Field(index=True, max_length=16)
@@ -76,6 +79,8 @@ class MediaRow(SQLModel, table=True):
     labelled: int = 0
     misdelivered: bool = False
     anomalies: int = 0
+    first_anomaly_at: str | None = None
+    first_anomaly: str | None = None
 
 
 class SerialCounter(SQLModel, table=True):
