@@ -73,4 +73,4 @@ def run() -> NoReturn:
 
 
 # Each command module adds its commands to `app`; imported last because they import `app`.
-from cli import demo, media, orgs, registration, scan, verify  # noqa: E402, F401
+from cli import demo, ir1, media, orgs, registration, report, scan, transfer, verify  # noqa: E402, F401

@@ -81,5 +81,6 @@ def thresholds_toml(thresholds: Thresholds) -> str:
     lines = ["# custody thresholds, in working days (weekends and bank holidays excluded)", ""]
     lines.append("[thresholds]")
     for name, value in asdict(thresholds).items():
-        lines.append(f"{name.replace('_', '-')} = {value:<3} # {_HELP[name]}")
+        setting = f"{name.replace('_', '-')} = {value}"
+        lines.append(f"{setting:<28} # {_HELP[name]}")
     return "\n".join(lines) + "\n"
