@@ -101,7 +101,7 @@ def turnaround_chart(partners: pd.DataFrame) -> str:
     )
     ax.set_yticks(list(y), labels)
     ax.set_xlabel("working days from dispatch to receipt")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=7, frameon=False)
     return _svg(fig)
 
 
@@ -123,5 +123,5 @@ def incidents_chart(incidents: pd.DataFrame) -> str:
     ax.set_yticks(y, rows["reason"].tolist())
     ax.set_xlabel("incidents found in the month")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, fontsize=7, frameon=False)
     return _svg(fig)

@@ -257,7 +257,15 @@ def _trend(
                 else 0,
             }
         )
-    return pd.DataFrame(rows)
+    trend = pd.DataFrame(rows)
+    # Months before the ledger's first record would read as months with nothing sent.
+    began = m["registered_at"].min() if len(m) else pd.NaT
+    if len(transfers):
+        began = min(x for x in (began, transfers["at"].min()) if not pd.isna(x))
+    if pd.isna(began):
+        return trend.iloc[-1:].reset_index(drop=True)
+    first_month = began.tz_convert(LONDON).strftime("%Y-%m")
+    return trend[trend["month"] >= first_month].reset_index(drop=True)
 
 
 def _transfers(ledger: Ledger, start: datetime, end: datetime) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict
+from datetime import datetime
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ _CSS = """
 @page { size: A4 portrait; margin: 12mm 11mm 14mm; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 8.5pt; color: #212b32;
-       margin: 0 auto; max-width: 190mm; }
+       margin: 0 auto; max-width: 186mm; }
 header { border-bottom: 2pt solid #005eb8; padding-bottom: 4pt; margin-bottom: 8pt; }
 h1 { font-size: 16pt; margin: 0; color: #005eb8; }
 h2 { font-size: 11pt; margin: 12pt 0 4pt; color: #005eb8; break-after: avoid; }
@@ -32,6 +33,9 @@ table { border-collapse: collapse; width: 100%; font-size: 7.5pt; break-inside: 
 th, td { border: 0.5pt solid #aeb7bd; padding: 1.5pt 3pt; text-align: left; vertical-align: top; }
 th { background: #e8edee; font-weight: bold; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.partners { table-layout: fixed; font-size: 7pt; }
+table.partners th { font-size: 6.5pt; }
+table.partners th:first-child { width: 38mm; }
 tbody tr:last-child td { font-weight: bold; }
 table.plain tbody tr:last-child td { font-weight: normal; }
 thead { display: table-header-group; }
@@ -47,17 +51,17 @@ section { break-inside: auto; }
 _PARTNER_HEADERS = {
     "partner": "partner",
     "sent": "sent",
-    "received": "received",
-    "electronic": "electronic",
-    "imported": "imported",
-    "encrypted_pct": "encrypted %",
-    "exceptions": "exceptions",
-    "password_compliance_pct": "password on time %",
+    "received": "recd",
+    "electronic": "elec-tronic",
+    "imported": "im-ported",
+    "encrypted_pct": "encr. %",
+    "exceptions": "excep-tions",
+    "password_compliance_pct": "pass-word on time %",
     "median_days_to_receipt": "median days to receipt",
     "p90_days_to_receipt": "p90 days to receipt",
     "median_days_to_import": "median days to import",
     "lost": "lost",
-    "incidents": "incidents",
+    "incidents": "inci-dents",
     "ir1_filed": "IR1 filed",
 }
 
@@ -65,26 +69,30 @@ _PARTNER_HEADERS = {
 def monthly_html(report: Monthly) -> str:
     """The whole report: headline figures, trend, partners, turnaround, incidents, integrity."""
     e = html.escape
+    month_name = datetime.strptime(report.month, "%Y-%m").strftime("%B %Y")
     tiles = "".join(
         f"<div class='tile'><div class='v'>{e(v)}</div><div class='k'>{e(k)}</div></div>"
         for k, v in report.headline
     )
-    partners = html_table(report.partners.rename(columns=_PARTNER_HEADERS))
+    partners = html_table(report.partners.rename(columns=_PARTNER_HEADERS)).replace(
+        "<table>", "<table class='partners'>", 1
+    )
     thresholds = ", ".join(
         f"{k.replace('_', '-')} {v}" for k, v in asdict(report.thresholds).items()
     )
     body = f"""
 <header>
-  <h1>Imaging media custody: monthly governance report, {e(report.month)}</h1>
+  <h1>Imaging media custody: monthly governance report, {e(month_name)}</h1>
   <p class="sub">{e(report.home)} {e(report.home_name)}. Generated {e(london(report.generated_at))}
   (Europe/London). Aggregate figures only: this report contains no patient identifiers.</p>
 </header>
 <section class="keep">
-  <h2>Headline figures for {e(report.month)}</h2>
+  <h2>Headline figures for {e(month_name)}</h2>
   <div class="tiles">{tiles}</div>
 </section>
 <section class="keep">
   <h2>Trend over the last 12 months</h2>
+  <p class="notes">Months before the ledger's first record are left out.</p>
   <figure>{trend_chart(report.trend)}</figure>
 </section>
 <section>
@@ -103,7 +111,7 @@ def monthly_html(report: Monthly) -> str:
   <h2>Turnaround by partner</h2>
   <figure>{turnaround_chart(report.partners)}</figure>
 </section>
-<section class="keep">
+<section>
   <h2>Incidents by reason</h2>
   <figure>{incidents_chart(report.incidents)}</figure>
   {_plain_table(report.incidents)}
@@ -119,7 +127,7 @@ def monthly_html(report: Monthly) -> str:
   {_plain_table(report.routes)}
 </section>
 <section class="keep">
-  <h2>Ledger integrity at the end of {e(report.month)}</h2>
+  <h2>Ledger integrity at the end of {e(month_name)}</h2>
   <p>{report.events:,} events recorded by the end of the month. Head digest (SHA-256 of the
   hash chain's last event):</p>
   <p class="digest">{e(report.head)}</p>
@@ -136,5 +144,6 @@ def monthly_html(report: Monthly) -> str:
 
 
 def _plain_table(df: pd.DataFrame) -> str:
-    """A table whose last row is not a total."""
-    return html_table(df).replace("<table>", "<table class='plain'>", 1)
+    """A table whose last row is not a total, with headers in words."""
+    words = {c: c.replace("_pct", " %").replace("_", " ") for c in df.columns}
+    return html_table(df.rename(columns=words)).replace("<table>", "<table class='plain'>", 1)

@@ -146,7 +146,11 @@ tr { break-inside: avoid; }
 def html_table(df: pd.DataFrame) -> str:
     """A frame as an HTML table; numbers right-aligned, text escaped."""
     shown = present(df)
-    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c].dtype)}
+    numeric = {
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c])
+    }
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
     for row in shown.itertuples(index=False):
