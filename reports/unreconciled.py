@@ -40,13 +40,16 @@ def _findings(
     ctx: Basis,
     reason: str,
     since: str,
-    limit: int | np.ndarray | None,
+    limit: int | None,
+    urgent_limit: int | None = None,
 ) -> pd.DataFrame:
-    """The media whose wait since `since` has reached `limit` working days (any wait if None)."""
+    """The media whose wait since `since` has reached its limit in working days (None: any)."""
     media = media[media[since].notna() & (media[since] < ctx.end)]
     days = ctx.calendar.elapsed(london_days(media[since]), ctx.as_of_day)
     if limit is not None:
-        keep = days >= limit
+        urgent = limit if urgent_limit is None else urgent_limit
+        limits = np.where(media["urgent"].to_numpy(), urgent, limit)
+        keep = days >= limits
         media, days = media[keep], days[keep]
     return pd.DataFrame(
         {
@@ -62,10 +65,6 @@ def _ours(media: pd.DataFrame, status: Status) -> pd.DataFrame:
     return media[media["registered"] & (media["status"] == status)]
 
 
-def _urgent_or(media: pd.DataFrame, normal: int, urgent: int) -> np.ndarray:
-    return np.where(media["urgent"].to_numpy(), urgent, normal)
-
-
 def unexpected_arrival(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     """Received here but never registered or expected."""
     return _findings(media[~media["registered"]], ctx, "unexpected-arrival", "received_at", None)
@@ -79,10 +78,11 @@ def not_dispatched(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 
 def not_received(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     """Dispatched, no receipt (sooner for urgent media)."""
-    rows = _ours(media, Status.DISPATCHED)
     t = ctx.thresholds
-    limit = _urgent_or(rows, t.not_received, t.not_received_urgent)
-    return _findings(rows, ctx, "not-received", "dispatched_at", limit)
+    rows = _ours(media, Status.DISPATCHED)
+    return _findings(
+        rows, ctx, "not-received", "dispatched_at", t.not_received, t.not_received_urgent
+    )
 
 
 def not_sent_to_pacs(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
@@ -93,10 +93,9 @@ def not_sent_to_pacs(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 
 def not_imported(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     """With the PACS team, not imported (sooner for urgent media)."""
-    rows = _ours(media, Status.WITH_PACS)
     t = ctx.thresholds
-    limit = _urgent_or(rows, t.not_imported, t.not_imported_urgent)
-    return _findings(rows, ctx, "not-imported", "to_pacs_at", limit)
+    rows = _ours(media, Status.WITH_PACS)
+    return _findings(rows, ctx, "not-imported", "to_pacs_at", t.not_imported, t.not_imported_urgent)
 
 
 def import_failed(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
