@@ -52,14 +52,15 @@ def add_examples(ledger: Ledger, clock: list[datetime], *, seed: int = 6) -> tup
     found = incidents(ledger, today, Thresholds(), since=today - timedelta(days=120))
     serious = found[found["reason"].isin(["lost", "misdelivered"])]
     filed = closed = 0
-    for i, row in enumerate(serious.itertuples()):
+    pairs = zip(serious["media_id"].astype(str), serious["reason"].astype(str), strict=True)
+    for i, (media_id, reason) in enumerate(pairs):
         ref = f"W{240117 + 37 * i}"
-        ledger.ir1_filed(row.media_id, reason=row.reason, ref=ref, operator="gov.lead")
+        ledger.ir1_filed(media_id, reason=reason, ref=ref, operator="gov.lead")
         filed += 1
         if i == 0:
             ledger.ir1_closed(
-                row.media_id,
-                reason=row.reason,
+                media_id,
+                reason=reason,
                 note="reviewed at the safety huddle: encrypted, password sent separately; no harm",
                 operator="gov.lead",
             )
