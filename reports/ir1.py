@@ -65,6 +65,7 @@ class Ir1Draft:
     harm: str
     impact: str
     patient: tuple[tuple[str, str], ...]
+    protection: str
     data_breach: bool
     ico_deadline: datetime | None
     ir1_status: str
@@ -104,16 +105,24 @@ def draft(
     mine = status[(status["media_id"] == media_id) & (status["reason"] == chosen)]
     s = record.state
     is_breach = breach(row)
+    if not s.encrypted:
+        protection = "not encrypted"
+    elif s.password_via == "enclosed":
+        protection = "encrypted, with its password in the parcel"
+    elif s.password_sent_at:
+        protection = f"encrypted, with its password sent separately by {s.password_via}"
+    else:
+        protection = "encrypted, with no password recorded as sent"
     voided = record.voided
     later = [
         f"{london(e.at)}  {e.action} recorded at {e.site}"
         for e in record.events
-        if e.at >= incident_at
+        if e.at > incident_at
         and e.event_id not in voided
         and e.action not in (Action.CORRECT, Action.IR1_FILED, Action.IR1_CLOSED)
     ]
     actions = [
-        f"Recorded in the custody ledger as {chosen}: {INCIDENT_REASONS[chosen]}.",
+        f"Found in the custody ledger: {INCIDENT_REASONS[chosen]}.",
         *(f"Since then: {line}" for line in later),
     ]
     if s.encrypted:
@@ -140,6 +149,7 @@ def draft(
         harm=HARM[chosen] + ("; a possible personal data breach" if is_breach else ""),
         impact=IMPACT[chosen],
         patient=patient,
+        protection=protection,
         data_breach=is_breach,
         ico_deadline=incident_at + ICO_DEADLINE if is_breach else None,
         ir1_status=str(mine["ir1_status"].iloc[0]) if len(mine) else "to-file",
@@ -180,7 +190,7 @@ def _external(d: Ir1Draft) -> str:
         )
     if d.reason in ("lost", "misdelivered"):
         return (
-            "Encrypted disc with its password sent separately: far lower risk; record the "
+            f"The disc was {d.protection}: far lower risk than an unencrypted disc; record the "
             "decision on whether a data breach report is needed."
         )
     return "Not expected (no patient data left NHS control on the ledger's facts)."
@@ -222,6 +232,7 @@ def draft_text(d: Ir1Draft) -> str:
 
 _CSS = """
 @page { size: A4; margin: 15mm; }
+* { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #212b32;
        max-width: 180mm; margin: 0 auto; }
 h1 { font-size: 14pt; color: #005eb8; margin: 0 0 2pt; }
