@@ -59,20 +59,28 @@ def _day(text: str | None, ledger: Ledger, option: str) -> date:
 
 
 def _emit(
-    df: pd.DataFrame, fmt: Format, output: Path | None, *, title: str, subtitle: str, sheet: str
+    df: pd.DataFrame,
+    fmt: Format,
+    output: Path | None,
+    *,
+    title: str,
+    subtitle: str,
+    sheet: str,
+    summary: list[str] | None = None,
 ) -> None:
-    """Write one table report in the chosen format, to the file or the terminal."""
+    """Write one table report in the chosen format; table and html show `summary` columns."""
     from reports import output as out
 
+    shown = df[summary] if summary else df
     if fmt == Format.xlsx:
         out.write_xlsx({sheet: df}, _need_file(output))
         typer.echo(f"wrote {output}", err=True)
         return
     text = {
-        Format.table: lambda: f"{title}\n{subtitle}\n\n{out.table_text(df)}\n",
+        Format.table: lambda: f"{title}\n{subtitle}\n\n{out.table_text(shown)}\n",
         Format.csv: lambda: out.csv_text(df),
         Format.json: lambda: out.json_text(df) + "\n",
-        Format.html: lambda: out.html_page(title, subtitle, df),
+        Format.html: lambda: out.html_page(title, subtitle, shown),
     }[fmt]()
     _write(text, output)
 
@@ -125,6 +133,7 @@ def incidents(
     thresholds: Path = THRESHOLDS,
 ) -> None:
     """IR1 candidates: one row per (medium, reason) with the facts an IR1 form asks for."""
+    from reports.incidents import SUMMARY_COLUMNS
     from reports.incidents import incidents as build
     from reports.thresholds import load_thresholds
 
@@ -136,7 +145,16 @@ def incidents(
         f"{ledger.home.code}, from {first.isoformat()} to {day.isoformat()}: {len(df)} "
         f"{'incidents' if include_closed else 'open incidents'} (Europe/London times)"
     )
-    _emit(df, fmt, output, title="IR1 incident candidates", subtitle=subtitle, sheet="Incidents")
+    subtitle += "; all the IR1 facts are in csv, json and xlsx" if fmt in ("table", "html") else ""
+    _emit(
+        df,
+        fmt,
+        output,
+        title="IR1 incident candidates",
+        subtitle=subtitle,
+        sheet="Incidents",
+        summary=SUMMARY_COLUMNS,
+    )
 
 
 @report_app.command()

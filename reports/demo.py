@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ledger.api import Ledger
 from ledger.clock import LONDON
-from reports.incidents import incidents
+from reports.incidents import SUMMARY_COLUMNS, incidents
 from reports.ir1 import draft, draft_text
 from reports.monthly import monthly
 from reports.monthly_html import monthly_html
@@ -82,7 +82,8 @@ def write_reports(ledger: Ledger, directory: Path) -> list[Path]:
     found = incidents(ledger, today, thresholds, since=since)
     path = directory / "incidents.html"
     subtitle = f"open IR1 candidates from {since} to {today}"
-    path.write_text(html_page("IR1 incident candidates", subtitle, found), encoding="utf-8")
+    page = html_page("IR1 incident candidates", subtitle, found[SUMMARY_COLUMNS])
+    path.write_text(page, encoding="utf-8")
     files.append(path)
     report = monthly(ledger, month, thresholds)
     path = directory / f"monthly-{month}.html"

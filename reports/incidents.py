@@ -50,6 +50,21 @@ COLUMNS = [
     "study_uid",
 ]
 
+# What fits a page or a terminal: the full facts are in csv, json and xlsx.
+SUMMARY_COLUMNS = [
+    "media_id",
+    "reason",
+    "detected_at",
+    "ir1_status",
+    "ir1_ref",
+    "what",
+    "where",
+    "data_breach",
+    "ico_deadline",
+    "nhs_number",
+    "accession",
+]
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -239,9 +254,8 @@ def incidents(
     report = with_status(found, ir1_status(ledger))
     if not include_closed:
         report = report[report["ir1_status"] != "closed"]
-    names = queries.organisation_names(ledger)
     report = report.merge(ev.media, on="media_id", how="left", suffixes=("", "_m"))
-    report = describe(report, names, ctx)
+    report = describe(report, ctx)
     order = {code: i for i, code in enumerate(INCIDENT_REASONS)}
     report = report.assign(_order=report["reason"].map(order))
     report = report.sort_values(["detected_at", "_order", "media_id"], kind="stable")
@@ -362,7 +376,7 @@ def breach(r: pd.Series) -> bool:
     return bool(r["reason"] in EXPOSED and readable)
 
 
-def describe(report: pd.DataFrame, names: dict[str, str], ctx: Basis) -> pd.DataFrame:
+def describe(report: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     """Add the IR1 facts: what, where, who was involved, impact, data breach and ICO deadline."""
     if report.empty:
         return report.assign(
@@ -373,11 +387,7 @@ def describe(report: pd.DataFrame, names: dict[str, str], ctx: Basis) -> pd.Data
     report = report.assign(
         what=[what(r, ctx) for r in series],
         where=[_where(r) for r in series],
-        involved=[
-            f"{r['issuer']} {names.get(r['issuer'], '')} (sender); "
-            f"{r['destination']} {names.get(r['destination'], '')} (destination)"
-            for r in series
-        ],
+        involved=[f"{r['issuer']} (sender), {r['destination']} (destination)" for r in series],
         impact=report["reason"].map(IMPACT),
         data_breach=[breach(r) for r in series],
     )

@@ -136,6 +136,11 @@ h1 { font-size: 15pt; margin: 0 0 2pt; color: #005eb8; }
 p.sub { margin: 0 0 8pt; color: #4c6272; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 0.5pt solid #aeb7bd; padding: 2pt 4pt; text-align: left; vertical-align: top; }
+table { table-layout: fixed; }
+td { overflow-wrap: anywhere; }
+.c-media_id { width: 10%; } .c-reason { width: 9%; } .c-study_uid { width: 14%; }
+.c-what { width: 27%; } .c-where { width: 9%; } .c-detected_at, .c-ico_deadline, .c-since { width: 7%; }
+.c-nhs_number, .c-accession { width: 8%; }
 th { background: #e8edee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead { display: table-header-group; }
@@ -151,13 +156,16 @@ def html_table(df: pd.DataFrame) -> str:
         for c in df.columns
         if pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c])
     }
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    head = "".join(
+        f'<th class="c-{c}">{html.escape(str(c)).replace("_", "_<wbr>")}</th>' for c in df.columns
+    )
     body = []
     for row in shown.itertuples(index=False):
         cells = []
         for c, v in zip(df.columns, row, strict=True):
             text = html.escape(_plain(v))
-            cells.append(f'<td class="num">{text}</td>' if c in numeric else f"<td>{text}</td>")
+            kind = "num" if c in numeric else "text"
+            cells.append(f'<td class="{kind} c-{c}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
