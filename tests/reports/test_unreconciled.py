@@ -113,3 +113,28 @@ def test_thresholds_from_the_config_change_the_answer(book: Book, media: dict[st
 
 def test_rules_are_the_reason_codes_in_order() -> None:
     assert [code for code, _ in RULES] == list(UNRECONCILED_REASONS)
+
+
+def test_unexpected_arrival_is_flagged_at_once_and_names_its_issuer() -> None:
+    # The scan station (issue 5) records these: a receipt of a medium never registered here.
+    from ledger.queries import MEDIA_COLUMNS, PATIENT_COLUMNS, Rows
+    from reports.frames import basis, media_frame
+    from reports.unreconciled import flag
+
+    values = dict.fromkeys(MEDIA_COLUMNS + PATIENT_COLUMNS)
+    values.update(
+        media_id="RGN00000042K",
+        registered=False,
+        issuer="",
+        destination="",
+        status="received",
+        received_at="2026-01-09T10:00:00.000000Z",
+        received_site="RGT",
+        anomalies=1,
+    )
+    media = media_frame(Rows(tuple(values), [tuple(values.values())]))
+    found = flag(media, basis(date(2026, 1, 9), Thresholds()))
+    assert found[["media_id", "reason", "working_days"]].values.tolist() == [
+        ["RGN00000042K", "unexpected-arrival", 0]
+    ]
+    assert media["issuer"].tolist() == ["RGN"]
