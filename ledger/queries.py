@@ -95,12 +95,12 @@ def _media_select(patient: bool) -> sa.Select[Any]:
     return sa.select(*(M.c[name] for name in _columns(patient)))
 
 
-def _touched(patient: bool) -> sa.Select[Any]:
+def _touched(columns: tuple[str, ...]) -> sa.Select[Any]:
     start, end = sa.bindparam("start", type_=sa.String), sa.bindparam("end", type_=sa.String)
     steps = [sa.and_(M.c[c] >= start, M.c[c] < end) for c in STEP_COLUMNS]
     # Deadline findings (overdue receipt, password) arise working days after the dispatch.
     late = sa.and_(M.c.dispatched_at >= sa.bindparam("lookback"), M.c.dispatched_at < end)
-    return _media_select(patient).where(sa.or_(*steps, late))
+    return sa.select(*(M.c[name] for name in columns)).where(sa.or_(*steps, late))
 
 
 # Built once: store._run compiles each statement once per dialect.
@@ -108,7 +108,7 @@ _OPEN = {
     p: _media_select(p).where(sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES)))
     for p in (False, True)
 }
-_TOUCHED = {p: _touched(p) for p in (False, True)}
+_TOUCHED: dict[tuple[str, ...], sa.Select[Any]] = {}
 _ACTION_EVENTS = sa.select(
     E.c.seq, E.c.event_id, E.c.media_id, E.c.action, E.c.at, E.c.site, E.c.operator, E.c.detail
 ).where(
@@ -116,6 +116,31 @@ _ACTION_EVENTS = sa.select(
     E.c.at >= sa.bindparam("start"),
     E.c.at < sa.bindparam("end"),
 )
+_DISPATCH_HOUR = sa.func.substr(M.c.dispatched_at, 1, 13)
+_LOST_HOUR = sa.func.substr(M.c.lost_at, 1, 13)
+_HOURLY_MEDIA = (
+    sa.select(_DISPATCH_HOUR, _LOST_HOUR, M.c.issuer, M.c.encrypted, sa.func.count())
+    .where(
+        sa.or_(
+            sa.and_(
+                M.c.dispatched_at >= sa.bindparam("start"), M.c.dispatched_at < sa.bindparam("end")
+            ),
+            sa.and_(M.c.lost_at >= sa.bindparam("start"), M.c.lost_at < sa.bindparam("end")),
+        )
+    )
+    .group_by(_DISPATCH_HOUR, _LOST_HOUR, M.c.issuer, M.c.encrypted)
+)
+_EVENT_HOUR = sa.func.substr(E.c.at, 1, 13)
+_HOURLY_EVENTS = (
+    sa.select(_EVENT_HOUR, sa.func.count())
+    .where(
+        E.c.action == sa.bindparam("action"),
+        E.c.at >= sa.bindparam("start"),
+        E.c.at < sa.bindparam("end"),
+    )
+    .group_by(_EVENT_HOUR)
+)
+_EVENT_BY_ID = sa.select(E.c.action, E.c.at).where(E.c.event_id == sa.bindparam("event_id"))
 _CORRECTIONS = sa.select(E.c.seq, E.c.event_id, E.c.media_id, E.c.detail).where(
     E.c.action == str(Action.CORRECT)
 )
@@ -125,7 +150,7 @@ _LAST_RECORDED = (
     .order_by(E.c.seq.desc())
     .limit(1)
 )
-_COUNT_UPTO = sa.select(sa.func.count()).select_from(E).where(E.c.seq <= sa.bindparam("seq"))
+_COUNT_AFTER = sa.select(sa.func.count()).select_from(E).where(E.c.seq > sa.bindparam("seq"))
 _EARLIEST = "0000-00-00T00:00:00.000000Z"
 # A placeholder time for stand-in events whose times effective() does not read.
 _T0 = from_text("2000-01-01T00:00:00.000000Z")
@@ -152,11 +177,20 @@ def touched_media(
     *,
     lookback: timedelta = timedelta(0),
     patient: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> Rows:
-    """Media with any step in [start, end), or dispatched up to `lookback` before `start`."""
+    """Media with any step in [start, end), or dispatched up to `lookback` before `start`.
+
+    `columns` narrows what is read (a long period needs only a few); patient
+    identifiers only with `patient`.
+    """
+    names = columns or _columns(patient)
+    if not patient and set(names) & set(PATIENT_COLUMNS):
+        raise ValueError("patient identifiers are read only with patient=True")
+    stmt = _TOUCHED.setdefault(names, _touched(names))
     params = {"start": to_text(start), "end": to_text(end), "lookback": to_text(start - lookback)}
-    _, rows = _fetch(ledger, _TOUCHED[patient], params)
-    return Rows(_columns(patient), rows)
+    _, rows = _fetch(ledger, stmt, params)
+    return Rows(names, rows)
 
 
 def medium(ledger: Ledger, code: str) -> Rows:
@@ -167,10 +201,10 @@ def medium(ledger: Ledger, code: str) -> Rows:
     return Rows(columns, [tuple(row[c] for c in columns)])
 
 
-def _voided(ledger: Ledger, media_ids: set[str]) -> set[str]:
-    """Which events of these media a correction voided (the fold's own rule decides)."""
+def _voided(ledger: Ledger, media_ids: set[str] | None) -> set[str]:
+    """Which events of these media (None: of any) a correction voided (the fold's rule decides)."""
     _, rows = _fetch(ledger, _CORRECTIONS, {})
-    corrections = [r for r in rows if r[2] in media_ids]
+    corrections = [r for r in rows if media_ids is None or r[2] in media_ids]
     if not corrections:
         return set()
     targets: dict[str, list[Event]] = {}
@@ -225,6 +259,27 @@ def transfers(ledger: Ledger, start: datetime | None = None, end: datetime | Non
     return Rows(("transfer_id", "at", "issuer", "destination", "route"), rows)
 
 
+def hourly_media(ledger: Ledger, start: datetime, end: datetime) -> Rows:
+    """Media dispatched or lost in [start, end), counted by UTC hour (a London month is whole
+    hours): dispatched_hour, lost_hour, issuer, encrypted, media. Hours are `YYYY-MM-DDTHH`."""
+    params = {"start": to_text(start), "end": to_text(end)}
+    _, rows = _fetch(ledger, _HOURLY_MEDIA, params)
+    return Rows(("dispatched_hour", "lost_hour", "issuer", "encrypted", "media"), rows)
+
+
+def hourly_events(ledger: Ledger, action: str, start: datetime, end: datetime) -> Rows:
+    """Effective events of one action in [start, end), counted by UTC hour: hour, events."""
+    low, high = to_text(start), to_text(end)
+    _, rows = _fetch(ledger, _HOURLY_EVENTS, {"action": action, "start": low, "end": high})
+    counts = {hour: n for hour, n in rows}
+    with store.connect(ledger.engine) as conn:
+        for event_id in _voided(ledger, None):
+            hit = store._run(conn, _EVENT_BY_ID, {"event_id": event_id}).fetchone()
+            if hit and hit[0] == action and low <= hit[1] < high:
+                counts[hit[1][:13]] -= 1
+    return Rows(("hour", "events"), sorted(counts.items()))
+
+
 def ir1_records(ledger: Ledger) -> Rows:
     """Every IR1 filing and closure: media_id, reason, action, at, ref, note, operator."""
     rows: list[tuple[Any, ...]] = []
@@ -244,8 +299,10 @@ def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
         if last is None:
             return 0, GENESIS
         seq, digest = last
-        (count,) = store._run(conn, _COUNT_UPTO, {"seq": seq}).fetchone()
-    return int(count), str(digest)
+        # The chain head keeps the total; counting what came after is quicker for a recent T.
+        total, _ = store.head(conn)
+        (after,) = store._run(conn, _COUNT_AFTER, {"seq": seq}).fetchone()
+    return total - int(after), str(digest)
 
 
 def organisation_names(ledger: Ledger) -> dict[str, str]:

@@ -15,13 +15,12 @@ GREY = "#768692"
 GREEN = "#009639"
 
 
-def _pyplot() -> Any:
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib figure not managed by pyplot (pyplot is slow to import and keeps state)."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
+    matplotlib.rcParams.update(
         {
             "svg.fonttype": "none",
             "font.family": "DejaVu Sans",
@@ -31,22 +30,20 @@ def _pyplot() -> Any:
             "svg.hashsalt": "custody",
         }
     )
-    return plt
+    return Figure(figsize=(width, height))
 
 
 def _svg(fig: Any) -> str:
-    plt = _pyplot()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
 def trend_chart(trend: pd.DataFrame) -> str:
-    """Transfers per month, on disc and electronic, with incidents found."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.2, 2.6))
+    """Transfers per month, on disc and electronic, with discs lost."""
+    fig = _figure(7.2, 2.6)
+    ax = fig.subplots()
     months = [m[2:] for m in trend["month"]]
     ax.bar(months, trend["sent_on_disc"], color=NHS_BLUE, label="sent on disc")
     ax.bar(
@@ -59,9 +56,8 @@ def trend_chart(trend: pd.DataFrame) -> str:
     ax.set_ylabel("transfers")
     ax.tick_params(axis="x", labelsize=7)
     right = ax.twinx()
-    right.plot(months, trend["incidents"], color=RED, marker="o", ms=3, label="incidents found")
-    right.plot(months, trend["lost"], color=WARM, marker="s", ms=3, label="lost")
-    right.set_ylabel("incidents, lost")
+    right.plot(months, trend["lost"], color=RED, marker="o", ms=3, label="discs lost")
+    right.set_ylabel("discs lost")
     right.set_ylim(bottom=0)
     right.spines["right"].set_visible(True)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
@@ -80,9 +76,9 @@ def trend_chart(trend: pd.DataFrame) -> str:
 
 def turnaround_chart(partners: pd.DataFrame) -> str:
     """Median and 90th percentile working days to receipt, per partner."""
-    plt = _pyplot()
     rows = partners.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7.2, 0.35 * len(rows) + 0.8))
+    fig = _figure(7.2, 0.35 * len(rows) + 0.8)
+    ax = fig.subplots()
     labels = [str(p).split(" ")[0] if p != "Total" else "All" for p in rows["partner"]]
     y = range(len(rows))
     ax.barh(
@@ -107,9 +103,9 @@ def turnaround_chart(partners: pd.DataFrame) -> str:
 
 def incidents_chart(incidents: pd.DataFrame) -> str:
     """Incidents found in the month by reason, split by IR1 status."""
-    plt = _pyplot()
     rows = incidents.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(rows) + 0.8))
+    fig = _figure(7.2, 0.3 * len(rows) + 0.8)
+    ax = fig.subplots()
     y = list(range(len(rows)))
     left = [0] * len(rows)
     for column, colour, label in (

@@ -66,7 +66,7 @@ def media_frame(rows: Rows) -> pd.DataFrame:
     for name in _BOOLS:
         if name in df.columns:
             df[name] = df[name].fillna(False).astype(bool)
-    if "issuer" in df.columns:
+    if "issuer" in df.columns and "media_id" in df.columns:
         # An unexpected arrival was never registered here: its media ID names the issuer.
         blank = df["issuer"].isna() | (df["issuer"] == "")
         df.loc[blank, "issuer"] = df.loc[blank, "media_id"].str[:-9]

@@ -211,10 +211,12 @@ def ir1_status(ledger: Ledger, until: datetime | None = None) -> pd.DataFrame:
         df = df[df["at"] < until]
     df = df.sort_values("at", kind="stable")
     last = df.groupby(["media_id", "reason"], as_index=False).last()
-    refs = df[df["action"] == "ir1-filed"].groupby(["media_id", "reason"])["ref"].last()
-    last["ir1_ref"] = [
-        refs.get((m, r)) for m, r in zip(last["media_id"], last["reason"], strict=True)
-    ]
+    refs = (
+        df[df["action"] == "ir1-filed"]
+        .groupby(["media_id", "reason"], as_index=False)
+        .agg(ir1_ref=("ref", "last"))
+    )
+    last = last.merge(refs, on=["media_id", "reason"], how="left")
     last["ir1_status"] = np.where(last["action"] == "ir1-closed", "closed", "filed")
     return last.rename(columns={"note": "ir1_note"})[
         ["media_id", "reason", "ir1_status", "ir1_ref", "ir1_note"]

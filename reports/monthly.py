@@ -16,6 +16,7 @@ from ledger import queries
 from ledger.api import Ledger
 from ledger.clock import LONDON
 from ledger.errors import InvalidValue
+from ledger.events import Action
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import EXCEPTIONS
 from reports.calendar import london_days
@@ -228,49 +229,60 @@ def _routes_table(m: pd.DataFrame, transfers: pd.DataFrame, p: _Period) -> pd.Da
     return pd.DataFrame(rows, columns=["route", "electronic", "transfers", "share_pct"])
 
 
-def _trend(
-    m: pd.DataFrame,
-    found: pd.DataFrame,
-    transfers: pd.DataFrame,
-    months: list[date],
-    ctx: Basis,
-) -> pd.DataFrame:
+def _months_of(hours: pd.Series) -> pd.Series:
+    """UTC hours (`YYYY-MM-DDTHH`) as London months (`YYYY-MM`): offsets are whole hours."""
+    utc = pd.to_datetime(hours, format="%Y-%m-%dT%H", utc=True)
+    return utc.dt.tz_convert(LONDON).dt.strftime("%Y-%m")
+
+
+def _trend(ledger: Ledger, home: str, months: list[date]) -> pd.DataFrame:
+    """Month by month: discs sent, electronic transfers, encryption, discs lost.
+
+    Counted in the database by hour, so a year of a large ledger costs one pass.
+    """
+    start, end = london_midnight(months[0]), london_midnight(_add_months(months[-1], 1))
+    found = queries.hourly_media(ledger, start, end)
+    h = pd.DataFrame.from_records(found.rows, columns=list(found.columns))
+    h["encrypted"] = h["encrypted"].astype(bool)
+    sent = h[h["dispatched_hour"].notna() & (h["issuer"] == home)]
+    sent = sent.assign(month=_months_of(sent["dispatched_hour"]))
+    lost = h[h["lost_hour"].notna()]
+    lost = lost.assign(month=_months_of(lost["lost_hour"]))
+    events = queries.hourly_events(ledger, Action.TRANSFER, start, end)
+    e = pd.DataFrame.from_records(events.rows, columns=list(events.columns))
+    e = e.assign(month=_months_of(e["hour"]))
+    by = {
+        "sent_on_disc": sent.groupby("month")["media"].sum(),
+        "encrypted": sent[sent["encrypted"]].groupby("month")["media"].sum(),
+        "electronic": e.groupby("month")["events"].sum(),
+        "lost": lost.groupby("month")["media"].sum(),
+    }
     rows = []
     for first in months:
-        p = _Period(london_midnight(first), london_midnight(_add_months(first, 1)))
-        sent = m[m["ours"] & _between(m["dispatched_at"], p.start, p.end)]
-        arrived = m[_between(m["received_at"], p.start, p.end) & m["dispatched_at"].notna()]
-        arrived = arrived[arrived["received_at"] >= arrived["dispatched_at"]]
-        transit = _working_days(ctx, arrived["dispatched_at"], arrived["received_at"])
-        electronic = int(_between(transfers["at"], p.start, p.end).sum())
+        key = first.strftime("%Y-%m")
+        n = {name: int(series.get(key, 0)) for name, series in by.items()}
         rows.append(
             {
-                "month": first.strftime("%Y-%m"),
-                "sent_on_disc": len(sent),
-                "electronic": electronic,
-                "electronic_pct": _pct(electronic, electronic + len(sent)),
-                "encrypted_pct": _pct(sent["encrypted"].sum(), len(sent)),
-                "median_days_to_receipt": _quantile(transit, 0.5),
-                "lost": int(_between(m["lost_at"], p.start, p.end).sum()),
-                "incidents": int(_between(found["detected_at"], p.start, p.end).sum())
-                if len(found)
-                else 0,
+                "month": key,
+                "sent_on_disc": n["sent_on_disc"],
+                "electronic": n["electronic"],
+                "electronic_pct": _pct(n["electronic"], n["electronic"] + n["sent_on_disc"]),
+                "encrypted_pct": _pct(n["encrypted"], n["sent_on_disc"]),
+                "lost": n["lost"],
             }
         )
     trend = pd.DataFrame(rows)
-    # Months before the ledger's first record would read as months with nothing sent.
-    began = m["registered_at"].min() if len(m) else pd.NaT
-    if len(transfers):
-        began = min(x for x in (began, transfers["at"].min()) if not pd.isna(x))
-    if pd.isna(began):
+    # Leading months with nothing at all are before the ledger began, not months of no work.
+    active = trend[["sent_on_disc", "electronic", "lost"]].sum(axis=1) > 0
+    if not active.any():
         return trend.iloc[-1:].reset_index(drop=True)
-    first_month = began.tz_convert(LONDON).strftime("%Y-%m")
-    return trend[trend["month"] >= first_month].reset_index(drop=True)
+    return trend[active.cummax()].reset_index(drop=True)
 
 
 def _transfers(ledger: Ledger, start: datetime, end: datetime) -> pd.DataFrame:
-    rows = queries.transfers(ledger, start, end)
-    frame = pd.DataFrame.from_records(rows.rows, columns=list(rows.columns))
+    """Electronic transfers in a period, with destination and route."""
+    found = queries.transfers(ledger, start, end)
+    frame = pd.DataFrame.from_records(found.rows, columns=list(found.columns))
     frame["at"] = times(frame["at"])
     return frame
 
@@ -280,23 +292,21 @@ def monthly(ledger: Ledger, month: str, thresholds: Thresholds) -> Monthly:
     first = month_start(month)
     months = [_add_months(first, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
     start, end = london_midnight(first), london_midnight(_add_months(first, 1))
-    window_start = london_midnight(months[0])
     # A month still in progress is reported as of today.
     today = ledger.clock().astimezone(LONDON).date()
     ctx = basis(min(end.date() - timedelta(days=1), today), thresholds, months[0].year)
     home = queries.home_code(ledger)
     names = queries.organisation_names(ledger)
 
-    m = media_frame(queries.touched_media(ledger, window_start, end, lookback=lookback(thresholds)))
+    m = media_frame(queries.touched_media(ledger, start, end, lookback=lookback(thresholds)))
     m["ours"] = m["issuer"] == home
     m["partner"] = m["destination"].where(m["ours"], m["issuer"])
-    transfers = _transfers(ledger, window_start, end)
-    ev = Evidence(m, partial_imports(ledger, window_start, end))
+    ev = Evidence(m, partial_imports(ledger, start, end))
     found = with_status(findings(ev, ctx), ir1_status(ledger))
     found = found.merge(m[["media_id", "partner"]], on="media_id", how="left")
     this_month = found[_between(found["detected_at"], start, end)] if len(found) else found
     p = _Period(start, end)
-    electronic = transfers[_between(transfers["at"], start, end)]
+    electronic = _transfers(ledger, start, end)
     partners = _partner_table(
         m, this_month, electronic["destination"].value_counts(), names, home, p, ctx
     )
@@ -325,7 +335,7 @@ def monthly(ledger: Ledger, month: str, thresholds: Thresholds) -> Monthly:
         exceptions=_exceptions_table(m, p),
         incidents=_incidents_table(this_month),
         routes=routes,
-        trend=_trend(m, found, transfers, months, ctx),
+        trend=_trend(ledger, home, months),
         headline=headline,
         events=events,
         head=head,

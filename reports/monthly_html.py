@@ -92,7 +92,8 @@ def monthly_html(report: Monthly) -> str:
 </section>
 <section class="keep">
   <h2>Trend over the last 12 months</h2>
-  <p class="notes">Months before the ledger's first record are left out.</p>
+  <p class="notes">Discs sent and electronic transfers per month (bars), discs lost (line).
+  Leading months with no activity at all (before the ledger began) are left out.</p>
   <figure>{trend_chart(report.trend)}</figure>
 </section>
 <section>

@@ -139,7 +139,8 @@ th, td { border: 0.5pt solid #aeb7bd; padding: 2pt 4pt; text-align: left; vertic
 table { table-layout: fixed; }
 td { overflow-wrap: anywhere; }
 .c-media_id { width: 10%; } .c-reason { width: 9%; } .c-study_uid { width: 14%; }
-.c-what { width: 27%; } .c-where { width: 9%; } .c-detected_at, .c-ico_deadline, .c-since { width: 7%; }
+.c-what { width: 27%; } .c-where { width: 9%; }
+.c-detected_at, .c-ico_deadline, .c-since { width: 7%; }
 .c-nhs_number, .c-accession { width: 8%; }
 th { background: #e8edee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
