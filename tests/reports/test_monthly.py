@@ -140,3 +140,14 @@ def test_xlsx_sheets_numbers_frozen_header_widths(january: Book, tmp_path: Path)
     assert total[header.index("encrypted_pct")] == 80  # a number, not the text "80.0"
     assert sheet.column_dimensions["A"].width >= len("RGN North Partner Trust")
     assert all(book[name].freeze_panes == "A2" for name in book.sheetnames)
+
+
+def test_a_voided_transfer_is_not_counted(january: Book) -> None:
+    wrong = january.ledger.transfer(
+        "RGN", route="nhsmail", operator="admin", at=uk("2026-01-20 10:00")
+    )
+    january.ledger.correct(wrong.event_id, reason="sent to the wrong trust", operator="admin")
+    r = report(january)
+    assert r.routes.set_index("route").loc["NHSmail", "transfers"] == 0
+    assert r.trend.set_index("month").loc["2026-01", "electronic"] == 2
+    assert r.partners.set_index("partner").loc["Total", "electronic"] == 2
