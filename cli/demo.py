@@ -1,4 +1,4 @@
-"""`custody demo`: a realistic synthetic ledger to try every command on."""
+"""`custody demo`: a realistic synthetic ledger to try every command on, and its reports."""
 
 from __future__ import annotations
 
@@ -15,20 +15,33 @@ def demo(
         Path("custody-demo"), "--dir", help="Where to build it (rebuilt if there)."
     ),
 ) -> None:
-    """Build a synthetic ledger: a hospital, six partners, three months of media."""
+    """Build a synthetic ledger (a hospital, six partners, three months of media) and reports."""
+    from ledger.api import Ledger
+    from ledger.clock import utcnow
     from ledger.demo import build_demo
+    from reports.demo import add_examples, write_reports
 
     s = build_demo(directory)
+    clock = [utcnow()]
+    ledger = Ledger.open(str(s.db_path), clock=lambda: clock[0])
+    transfers, filed, closed = add_examples(ledger, clock)
+    check = ledger.verify()
     typer.echo(f"demo ledger: {s.db_path}")
-    typer.echo(f"  {s.organisations} organisations, {s.media} media, {s.events} events")
+    typer.echo(f"  {s.organisations} organisations, {s.media} media, {check.events} events")
     typer.echo("  by status: " + ", ".join(f"{k} {v}" for k, v in s.by_status.items()))
     typer.echo(
         f"  {s.exceptions} encryption exceptions, {s.anomalies} media with sequence anomalies"
     )
-    typer.echo(f"  head digest {s.head}")
+    typer.echo(f"  {transfers} electronic transfers, {filed} IR1s filed ({closed} closed)")
+    typer.echo(f"  head digest {check.head}")
+    typer.echo("reports:")
+    for path in write_reports(ledger, directory):
+        typer.echo(f"  {path}")
     demo_labels(s.db_path, directory)
     typer.echo("try:")
     typer.echo(f"  custody --db {s.db_path} list --status lost")
+    typer.echo(f"  custody --db {s.db_path} report unreconciled")
+    typer.echo(f"  custody --db {s.db_path} report incidents")
     typer.echo(f"  custody --db {s.db_path} verify")
 
 

@@ -338,50 +338,50 @@ def run_live(station: Station, fd: int) -> int:
         ) as live,
     ):
         opener.start()
+        # Ctrl-C only raises a flag here: it must never land between reading keys and
+        # queueing them, or in the middle of recording a scan.
+        busy(True)
         while True:
-            try:
-                if not ready and opened.get("done"):
-                    if "error" in opened:
-                        break
-                    ready = True
-                    screen.site_name = opened.get("name", "")
-                    screen.notice = "ready: scan a code"
-                    live.update(render(screen, console.width), refresh=True)
-                if ready and pending:
-                    busy(True)
-                    outcome = station.handle(pending.pop(0))
-                    screen.waiting = len(pending)
-                    done = busy(False) or done
-                    if outcome.kind != "ignored":
-                        screen.last, screen.last_at = outcome, utcnow()
-                        screen.recent.append((screen.last_at, outcome))
-                    ring(outcome)
-                    live.update(render(screen, console.width), refresh=True)
-                    continue
-                if done and (ready or not pending):
-                    break
-                if done:
-                    # Lines scanned before the ledger opened are still recorded.
-                    time.sleep(0.05)
-                    continue
-                timeout = 0.1
-                if second_bell is not None:
-                    timeout = max(0.0, min(timeout, second_bell - time.monotonic()))
-                readable, _, _ = select.select([fd], [], [], timeout)
-                if second_bell is not None and time.monotonic() >= second_bell:
-                    console.file.write("\a")
-                    console.file.flush()
-                    second_bell = None
-                if not readable:
-                    continue
-                done = take(os.read(fd, 4096))
-                screen.waiting = len(pending)
-                live.update(render(screen, console.width), refresh=True)
-            except KeyboardInterrupt:
+            if busy() and not done:
                 done = True
                 # Codes the scanner finished typing before Ctrl-C are still recorded.
                 while select.select([fd], [], [], 0)[0] and not take(os.read(fd, 4096)):
                     pass
+            if not ready and opened.get("done"):
+                if "error" in opened:
+                    break
+                ready = True
+                screen.site_name = opened.get("name", "")
+                screen.notice = "ready: scan a code"
+                live.update(render(screen, console.width), refresh=True)
+            if ready and pending:
+                outcome = station.handle(pending.pop(0))
+                screen.waiting = len(pending)
+                if outcome.kind != "ignored":
+                    screen.last, screen.last_at = outcome, utcnow()
+                    screen.recent.append((screen.last_at, outcome))
+                ring(outcome)
+                live.update(render(screen, console.width), refresh=True)
+                continue
+            if done and (ready or not pending):
+                break
+            if done:
+                # Lines scanned before the ledger opened are still recorded.
+                time.sleep(0.05)
+                continue
+            timeout = 0.1
+            if second_bell is not None:
+                timeout = max(0.0, min(timeout, second_bell - time.monotonic()))
+            readable, _, _ = select.select([fd], [], [], timeout)
+            if second_bell is not None and time.monotonic() >= second_bell:
+                console.file.write("\a")
+                console.file.flush()
+                second_bell = None
+            if not readable:
+                continue
+            done = take(os.read(fd, 4096))
+            screen.waiting = len(pending)
+            live.update(render(screen, console.width), refresh=True)
     if "error" in opened:
         console.print(f"error: {opened['error']}", style="bold red", highlight=False)
         return 1

@@ -36,12 +36,15 @@ from ledger.errors import (
 from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash
 from ledger.ids import check_ods, next_media_id, parse_media_id
 from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
+from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import (
     EXCEPTIONS,
     PASSWORD_ROUTES,
     Context,
     Registration,
+    destination_known,
     registration_problems,
+    study_identifiers_wellformed,
 )
 from ledger.schema import Organisation, SerialCounter, Setting
 from ledger.studies import studies_detail
@@ -316,13 +319,8 @@ class Ledger:
         issuer = self.home.code
         recorded_at = self.clock()
         with self._tx(write=True) as conn:
-            last = conn.execute(
-                sa.select(SERIALS.c.last).where(SERIALS.c.issuer == issuer)
-            ).scalar_one_or_none()
-            serial = last or 0
             events, states = [], []
-            for reg in regs:
-                media_id, serial = next_media_id(issuer, serial)
+            for reg, media_id in zip(regs, _issue_ids(conn, issuer, len(regs)), strict=True):
                 event = Event(
                     event_id=str(uuid.uuid4()),
                     media_id=media_id,
@@ -335,12 +333,6 @@ class Ledger:
                 )
                 events.append(event)
                 states.append(apply(MediaState(media_id=media_id), event))
-            if last is None:
-                conn.execute(sa.insert(SERIALS).values(issuer=issuer, last=serial))
-            else:
-                conn.execute(
-                    sa.update(SERIALS).where(SERIALS.c.issuer == issuer).values(last=serial)
-                )
             store.append(conn, events)
             store.save_media(conn, states, new=True)
         return states
@@ -533,6 +525,91 @@ class Ledger:
             self._record(conn, target.media_id, events, event)
         return event
 
+    def transfer(
+        self,
+        destination: str,
+        *,
+        route: str,
+        accession: str | None = None,
+        study_uid: str | None = None,
+        operator: str,
+        at: datetime | None = None,
+    ) -> Event:
+        """Record an electronic transfer (no medium): one event under a transfer ID of its own."""
+        if route not in TRANSFER_ROUTES:
+            raise InvalidValue(f"--route {route!r} is not one of {', '.join(TRANSFER_ROUTES)}")
+        # The same checks as a registration's destination and study identifiers.
+        target = _normalised(
+            Registration("", destination, accession=accession, study_uid=study_uid)
+        )
+        ctx = self._context()
+        problems = destination_known(target, ctx) + study_identifiers_wellformed(target, ctx)
+        if problems:
+            raise InvalidValue("; ".join(problems))
+        when = self._check_at(at)
+        issuer = self.home.code
+        detail: dict[str, Any] = {
+            "issuer": issuer,
+            "destination": target.destination,
+            "route": route,
+        }
+        if target.accession:
+            detail["accession"] = target.accession
+        if target.study_uid:
+            detail["study_uid"] = target.study_uid
+        with self._tx(write=True) as conn:
+            (transfer_id,) = _issue_ids(conn, issuer, 1)
+            event = self._event(transfer_id, Action.TRANSFER, when, issuer, operator, detail)
+            store.append(conn, [event])
+        return event
+
+    def ir1_filed(
+        self, code: str, *, reason: str, ref: str, operator: str, at: datetime | None = None
+    ) -> Event:
+        """Record the reference the risk system gave an IR1 filed for (medium, reason)."""
+        if not ref.strip():
+            raise InvalidValue("--ref needs the risk system's reference number")
+        return self._ir1_event(code, Action.IR1_FILED, reason, {"ref": ref.strip()}, operator, at)
+
+    def ir1_closed(
+        self, code: str, *, reason: str, note: str, operator: str, at: datetime | None = None
+    ) -> Event:
+        """Close the IR1 (or IR1 candidate) for (medium, reason), saying why."""
+        if not note.strip():
+            raise InvalidValue("closing an IR1 needs a --note saying why")
+        return self._ir1_event(
+            code, Action.IR1_CLOSED, reason, {"note": note.strip()}, operator, at
+        )
+
+    def _ir1_event(
+        self,
+        code: str,
+        action: str,
+        reason: str,
+        detail: dict[str, Any],
+        operator: str,
+        at: datetime | None,
+    ) -> Event:
+        if reason not in INCIDENT_REASONS:
+            raise InvalidValue(
+                f"--reason {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})"
+            )
+        media_id = str(parse_media_id(code))
+        when = self._check_at(at)
+        with self._tx(write=True) as conn:
+            events = self._events_or_fail(conn, media_id)
+            event = self._event(
+                media_id, action, when, self.home.code, operator, {"reason": reason, **detail}
+            )
+            self._record(conn, media_id, events, event)
+        return event
+
+    def head_at(self, moment: datetime) -> VerifyReport:
+        """The chain as it stood at `moment`: events recorded by then, and the last one's hash."""
+        from ledger import queries
+
+        return VerifyReport(*queries.head_at(self, moment))
+
     def record_events(self, events: Iterable[Event]) -> tuple[list[Event], list[Event]]:
         """Record events made elsewhere (a journal, a manifest); an event ID seen before is skipped.
 
@@ -641,6 +718,23 @@ class Ledger:
                 f"(last #{last_seq}): events were deleted from the end"
             )
         return VerifyReport(count, prev)
+
+
+def _issue_ids(conn: sa.Connection, issuer: str, count: int) -> list[str]:
+    """The next `count` media IDs of `issuer` (skipping unusable serials); moves its counter."""
+    last = conn.execute(
+        sa.select(SERIALS.c.last).where(SERIALS.c.issuer == issuer)
+    ).scalar_one_or_none()
+    serial = last or 0
+    ids = []
+    for _ in range(count):
+        media_id, serial = next_media_id(issuer, serial)
+        ids.append(media_id)
+    if last is None:
+        conn.execute(sa.insert(SERIALS).values(issuer=issuer, last=serial))
+    else:
+        conn.execute(sa.update(SERIALS).where(SERIALS.c.issuer == issuer).values(last=serial))
+    return ids
 
 
 def _normalised(reg: Registration) -> Registration:

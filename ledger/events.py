@@ -39,6 +39,11 @@ class Action(StrEnum):
     CORRECT = "correct"
     # A partner's manifest says the medium is on its way here (ledger.manifests).
     EXPECTED = "expected"
+    # An electronic transfer (IEP, DICOM push...): no medium, no label, no scans.
+    TRANSFER = "transfer"
+    # The IR1 workflow: a filed form's reference, and its closure. Status is unchanged.
+    IR1_FILED = "ir1-filed"
+    IR1_CLOSED = "ir1-closed"
 
 
 SCAN_ACTIONS = (

@@ -6,10 +6,11 @@ compare and hash the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 class Setting(SQLModel, table=True):
@@ -34,6 +35,8 @@ class EventRow(SQLModel, table=True):
     """One event, append-only; `seq` orders the hash chain."""
 
     __tablename__ = "events"
+    # Reports read a few actions (transfers, IR1 filings, corrections) without a full scan.
+    __table_args__ = (Index("ix_events_action_at", "action", "at"),)
     seq: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=36)
     media_id: str = Field(index=True, max_length=16)
@@ -85,6 +88,9 @@ class MediaRow(SQLModel, table=True):
     expected: bool = False
     # Received here with no registration or manifest behind it (migration 0002).
     unexpected: bool = False
+    # The fold's first anomaly, for reports (migration 0004).
+    first_anomaly_at: str | None = None
+    first_anomaly: str | None = None
 
 
 class SerialCounter(SQLModel, table=True):

@@ -461,6 +461,9 @@ def media_row(state: MediaState) -> dict[str, Any]:
     row = dict(zip(_STATE_FIELDS, values, strict=True))
     row["status"] = str(state.status) if state.status else "unknown"
     row["anomalies"] = len(state.anomalies)
+    first = state.anomalies[0] if state.anomalies else None
+    row["first_anomaly_at"] = to_text(first.at) if first else None
+    row["first_anomaly"] = first.text if first else None
     return row
 
 

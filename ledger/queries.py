@@ -1,0 +1,315 @@
+"""Read-only queries for reports: columnar rows straight from the driver's cursor.
+
+Reports read the ledger only through these functions. Media come from the
+`media` projection (each medium's fold, refreshed on every event); events are
+read only for the few actions a report needs (transfers, IR1 filings), with
+corrections applied. Times are returned as stored: fixed-width UTC text
+(see ledger.clock), which pandas parses in one vectorised step.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlalchemy as sa
+
+from ledger import store
+from ledger.clock import from_text, to_text
+from ledger.events import GENESIS, Action, Event
+from ledger.transitions import Status, effective
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
+
+
+class Rows(NamedTuple):
+    """A query's result: column names, and one tuple of plain values per row."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+M = store.MEDIA
+E = store.EVENTS
+
+# What reports read of a medium; patient identifiers only where asked for.
+MEDIA_COLUMNS: tuple[str, ...] = (
+    "media_id",
+    "registered",
+    "issuer",
+    "destination",
+    "kind",
+    "urgent",
+    "encrypted",
+    "exception",
+    "status",
+    "status_at",
+    "registered_at",
+    "dispatched_at",
+    "received_at",
+    "received_site",
+    "to_pacs_at",
+    "imported_at",
+    "import_failed_at",
+    "returned_at",
+    "destroyed_at",
+    "lost_at",
+    "password_sent_at",
+    "password_via",
+    "misdelivered",
+    "anomalies",
+    "first_anomaly_at",
+    "first_anomaly",
+)
+PATIENT_COLUMNS: tuple[str, ...] = ("nhs_number", "accession", "study_uid")
+
+# Statuses in which a medium still has somewhere to go.
+OPEN_STATUSES = (
+    Status.REGISTERED,
+    Status.DISPATCHED,
+    Status.RECEIVED,
+    Status.WITH_PACS,
+    Status.IMPORT_FAILED,
+)
+# The steps a period covers: a medium with any of these in the period is "touched" by it.
+STEP_COLUMNS = (
+    "registered_at",
+    "dispatched_at",
+    "received_at",
+    "to_pacs_at",
+    "imported_at",
+    "import_failed_at",
+    "lost_at",
+    "password_sent_at",
+    "first_anomaly_at",
+)
+
+
+def _columns(patient: bool) -> tuple[str, ...]:
+    return MEDIA_COLUMNS + (PATIENT_COLUMNS if patient else ())
+
+
+def _media_select(patient: bool) -> sa.Select[Any]:
+    return sa.select(*(M.c[name] for name in _columns(patient)))
+
+
+def _touched(columns: tuple[str, ...]) -> sa.Select[Any]:
+    start, end = sa.bindparam("start", type_=sa.String), sa.bindparam("end", type_=sa.String)
+    steps = [sa.and_(M.c[c] >= start, M.c[c] < end) for c in STEP_COLUMNS]
+    # Deadline findings (overdue receipt, password) arise working days after the dispatch.
+    late = sa.and_(M.c.dispatched_at >= sa.bindparam("lookback"), M.c.dispatched_at < end)
+    return sa.select(*(M.c[name] for name in columns)).where(sa.or_(*steps, late))
+
+
+# Built once: store._run compiles each statement once per dialect.
+_OPEN = {
+    p: _media_select(p).where(sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES)))
+    for p in (False, True)
+}
+_TOUCHED: dict[tuple[str, ...], sa.Select[Any]] = {}
+_ACTION_EVENTS = sa.select(
+    E.c.seq, E.c.event_id, E.c.media_id, E.c.action, E.c.at, E.c.site, E.c.operator, E.c.detail
+).where(
+    E.c.action == sa.bindparam("action"),
+    E.c.at >= sa.bindparam("start"),
+    E.c.at < sa.bindparam("end"),
+)
+_DISPATCH_HOUR = sa.func.substr(M.c.dispatched_at, 1, 13)
+_LOST_HOUR = sa.func.substr(M.c.lost_at, 1, 13)
+_HOURLY_MEDIA = (
+    sa.select(_DISPATCH_HOUR, _LOST_HOUR, M.c.issuer, M.c.encrypted, sa.func.count())
+    .where(
+        sa.or_(
+            sa.and_(
+                M.c.dispatched_at >= sa.bindparam("start"), M.c.dispatched_at < sa.bindparam("end")
+            ),
+            sa.and_(M.c.lost_at >= sa.bindparam("start"), M.c.lost_at < sa.bindparam("end")),
+        )
+    )
+    .group_by(_DISPATCH_HOUR, _LOST_HOUR, M.c.issuer, M.c.encrypted)
+)
+_EVENT_HOUR = sa.func.substr(E.c.at, 1, 13)
+_HOURLY_EVENTS = (
+    sa.select(_EVENT_HOUR, sa.func.count())
+    .where(
+        E.c.action == sa.bindparam("action"),
+        E.c.at >= sa.bindparam("start"),
+        E.c.at < sa.bindparam("end"),
+    )
+    .group_by(_EVENT_HOUR)
+)
+_EVENT_BY_ID = sa.select(E.c.action, E.c.at).where(E.c.event_id == sa.bindparam("event_id"))
+_CORRECTIONS = sa.select(E.c.seq, E.c.event_id, E.c.media_id, E.c.detail).where(
+    E.c.action == str(Action.CORRECT)
+)
+_LAST_RECORDED = (
+    sa.select(E.c.seq, E.c.hash)
+    .where(E.c.recorded_at <= sa.bindparam("until"))
+    .order_by(E.c.seq.desc())
+    .limit(1)
+)
+_COUNT_AFTER = sa.select(sa.func.count()).select_from(E).where(E.c.seq > sa.bindparam("seq"))
+_EARLIEST = "0000-00-00T00:00:00.000000Z"
+# A placeholder time for stand-in events whose times effective() does not read.
+_T0 = from_text("2000-01-01T00:00:00.000000Z")
+_LATEST = "9999-12-31T23:59:59.999999Z"
+
+
+def _fetch(ledger: Ledger, stmt: Any, params: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    with store.connect(ledger.engine) as conn:
+        cursor = store._run(conn, stmt, params)
+        names = [d[0] for d in cursor.description]
+        return names, cursor.fetchall()
+
+
+def open_media(ledger: Ledger, *, patient: bool = False) -> Rows:
+    """Every medium that still has somewhere to go (registered ... import failed)."""
+    _, rows = _fetch(ledger, _OPEN[patient], {})
+    return Rows(_columns(patient), rows)
+
+
+def touched_media(
+    ledger: Ledger,
+    start: datetime,
+    end: datetime,
+    *,
+    lookback: timedelta = timedelta(0),
+    patient: bool = False,
+    columns: tuple[str, ...] | None = None,
+) -> Rows:
+    """Media with any step in [start, end), or dispatched up to `lookback` before `start`.
+
+    `columns` narrows what is read (a long period needs only a few); patient
+    identifiers only with `patient`.
+    """
+    names = columns or _columns(patient)
+    if not patient and set(names) & set(PATIENT_COLUMNS):
+        raise ValueError("patient identifiers are read only with patient=True")
+    stmt = _TOUCHED.setdefault(names, _touched(names))
+    params = {"start": to_text(start), "end": to_text(end), "lookback": to_text(start - lookback)}
+    _, rows = _fetch(ledger, stmt, params)
+    return Rows(names, rows)
+
+
+def medium(ledger: Ledger, code: str) -> Rows:
+    """One medium, as the projection holds it, with its patient identifiers."""
+    state = ledger.show(code).state
+    row = store.media_row(state)
+    columns = _columns(True)
+    return Rows(columns, [tuple(row[c] for c in columns)])
+
+
+def _voided(ledger: Ledger, media_ids: set[str] | None) -> set[str]:
+    """Which events of these media (None: of any) a correction voided (the fold's rule decides)."""
+    _, rows = _fetch(ledger, _CORRECTIONS, {})
+    corrections = [r for r in rows if media_ids is None or r[2] in media_ids]
+    if not corrections:
+        return set()
+    targets: dict[str, list[Event]] = {}
+    for seq, event_id, media_id, detail in corrections:
+        targets.setdefault(media_id, []).append(
+            Event(
+                event_id, media_id, str(Action.CORRECT), _T0, _T0, "", "", json.loads(detail), seq
+            )
+        )
+    voided: set[str] = set()
+    for media_id, fixes in targets.items():
+        ids = {f.detail["voids"] for f in fixes}
+        # Stand-ins for the voidable events: effective() needs only their ids and order.
+        stand_ins = [Event(i, media_id, "scan", _T0, _T0, "", "", {}, 0) for i in ids]
+        kept = {e.event_id for e in effective([*stand_ins, *fixes])}
+        voided |= ids - kept
+    return voided
+
+
+def action_events(
+    ledger: Ledger,
+    action: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Rows:
+    """Effective events of one action that happened in [start, end): voided ones left out.
+
+    Columns: event_id, media_id, at, site, operator, and the detail as parsed JSON.
+    """
+    params = {
+        "action": action,
+        "start": to_text(start) if start else _EARLIEST,
+        "end": to_text(end) if end else _LATEST,
+    }
+    _, rows = _fetch(ledger, _ACTION_EVENTS, params)
+    voided = _voided(ledger, {r[2] for r in rows})
+    kept = [
+        (event_id, media_id, at, site, operator, json.loads(detail))
+        for _seq, event_id, media_id, _action, at, site, operator, detail in rows
+        if event_id not in voided
+    ]
+    return Rows(("event_id", "media_id", "at", "site", "operator", "detail"), kept)
+
+
+def transfers(ledger: Ledger, start: datetime | None = None, end: datetime | None = None) -> Rows:
+    """Electronic transfers in [start, end): transfer_id, at, issuer, destination, route."""
+    found = action_events(ledger, Action.TRANSFER, start, end)
+    rows = [
+        (media_id, at, d.get("issuer", site), d["destination"], d["route"])
+        for _eid, media_id, at, site, _op, d in found.rows
+    ]
+    return Rows(("transfer_id", "at", "issuer", "destination", "route"), rows)
+
+
+def hourly_media(ledger: Ledger, start: datetime, end: datetime) -> Rows:
+    """Media dispatched or lost in [start, end), counted by UTC hour (a London month is whole
+    hours): dispatched_hour, lost_hour, issuer, encrypted, media. Hours are `YYYY-MM-DDTHH`."""
+    params = {"start": to_text(start), "end": to_text(end)}
+    _, rows = _fetch(ledger, _HOURLY_MEDIA, params)
+    return Rows(("dispatched_hour", "lost_hour", "issuer", "encrypted", "media"), rows)
+
+
+def hourly_events(ledger: Ledger, action: str, start: datetime, end: datetime) -> Rows:
+    """Effective events of one action in [start, end), counted by UTC hour: hour, events."""
+    low, high = to_text(start), to_text(end)
+    _, rows = _fetch(ledger, _HOURLY_EVENTS, {"action": action, "start": low, "end": high})
+    counts = {hour: n for hour, n in rows}
+    with store.connect(ledger.engine) as conn:
+        for event_id in _voided(ledger, None):
+            hit = store._run(conn, _EVENT_BY_ID, {"event_id": event_id}).fetchone()
+            if hit and hit[0] == action and low <= hit[1] < high:
+                counts[hit[1][:13]] -= 1
+    return Rows(("hour", "events"), sorted(counts.items()))
+
+
+def ir1_records(ledger: Ledger) -> Rows:
+    """Every IR1 filing and closure: media_id, reason, action, at, ref, note, operator."""
+    rows: list[tuple[Any, ...]] = []
+    for action in (Action.IR1_FILED, Action.IR1_CLOSED):
+        for _eid, media_id, at, _site, operator, d in action_events(ledger, action).rows:
+            rows.append(
+                (media_id, d["reason"], str(action), at, d.get("ref"), d.get("note"), operator)
+            )
+    rows.sort(key=lambda r: r[3])
+    return Rows(("media_id", "reason", "action", "at", "ref", "note", "operator"), rows)
+
+
+def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
+    """Events recorded at or before `moment`, and the hash of the last of them."""
+    with store.connect(ledger.engine) as conn:
+        last = store._run(conn, _LAST_RECORDED, {"until": to_text(moment)}).fetchone()
+        if last is None:
+            return 0, GENESIS
+        seq, digest = last
+        # The chain head keeps the total; counting what came after is quicker for a recent T.
+        total, _ = store.head(conn)
+        (after,) = store._run(conn, _COUNT_AFTER, {"seq": seq}).fetchone()
+    return total - int(after), str(digest)
+
+
+def organisation_names(ledger: Ledger) -> dict[str, str]:
+    """ODS code to name, for every organisation in the ledger."""
+    return {o.code: o.name for o in ledger.organisations()}
+
+
+def home_code(ledger: Ledger) -> str:
+    """The ledger's home organisation."""
+    return ledger.home.code

@@ -1,0 +1,134 @@
+"""`report unreconciled`: the media that are outstanding past their reminder threshold.
+
+Each reason is a rule: a function from the open media to its findings. A
+medium gets the first reason in RULES that flags it, so one row per medium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ledger import queries
+from ledger.api import Ledger
+from ledger.reasons import UNRECONCILED_REASONS
+from ledger.transitions import Status
+from reports.calendar import london_days
+from reports.frames import Basis, basis, first_year, media_frame
+from reports.thresholds import Thresholds
+
+Rule = Callable[[pd.DataFrame, Basis], pd.DataFrame]
+COLUMNS = [
+    "media_id",
+    "reason",
+    "status",
+    "since",
+    "working_days",
+    "destination",
+    "urgent",
+    "nhs_number",
+    "accession",
+    "study_uid",
+]
+
+
+def _findings(
+    media: pd.DataFrame,
+    ctx: Basis,
+    reason: str,
+    since: str,
+    limit: int | None,
+    urgent_limit: int | None = None,
+) -> pd.DataFrame:
+    """The media whose wait since `since` has reached its limit in working days (None: any)."""
+    media = media[media[since].notna() & (media[since] < ctx.end)]
+    days = ctx.calendar.elapsed(london_days(media[since]), ctx.as_of_day)
+    if limit is not None:
+        urgent = limit if urgent_limit is None else urgent_limit
+        limits = np.where(media["urgent"].to_numpy(), urgent, limit)
+        keep = days >= limits
+        media, days = media[keep], days[keep]
+    return pd.DataFrame(
+        {
+            "media_id": media["media_id"],
+            "reason": reason,
+            "since": media[since],
+            "working_days": days,
+        }
+    )
+
+
+def _ours(media: pd.DataFrame, status: Status) -> pd.DataFrame:
+    return media[media["registered"] & (media["status"] == status)]
+
+
+def unexpected_arrival(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Received here but never registered or expected."""
+    return _findings(media[~media["registered"]], ctx, "unexpected-arrival", "received_at", None)
+
+
+def not_dispatched(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Registered, not dispatched."""
+    rows = _ours(media, Status.REGISTERED)
+    return _findings(rows, ctx, "not-dispatched", "registered_at", ctx.thresholds.not_dispatched)
+
+
+def not_received(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Dispatched, no receipt (sooner for urgent media)."""
+    t = ctx.thresholds
+    rows = _ours(media, Status.DISPATCHED)
+    return _findings(
+        rows, ctx, "not-received", "dispatched_at", t.not_received, t.not_received_urgent
+    )
+
+
+def not_sent_to_pacs(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Received, not handed to the PACS team."""
+    rows = _ours(media, Status.RECEIVED)
+    return _findings(rows, ctx, "not-sent-to-pacs", "received_at", ctx.thresholds.not_sent_to_pacs)
+
+
+def not_imported(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """With the PACS team, not imported (sooner for urgent media)."""
+    t = ctx.thresholds
+    rows = _ours(media, Status.WITH_PACS)
+    return _findings(rows, ctx, "not-imported", "to_pacs_at", t.not_imported, t.not_imported_urgent)
+
+
+def import_failed(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """The latest import attempt failed."""
+    rows = _ours(media, Status.IMPORT_FAILED)
+    return _findings(rows, ctx, "import-failed", "import_failed_at", None)
+
+
+RULES: list[tuple[str, Rule]] = [
+    ("unexpected-arrival", unexpected_arrival),
+    ("not-dispatched", not_dispatched),
+    ("not-received", not_received),
+    ("not-sent-to-pacs", not_sent_to_pacs),
+    ("not-imported", not_imported),
+    ("import-failed", import_failed),
+]
+
+
+def flag(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Every rule's findings, one row per medium (the first rule in RULES wins)."""
+    found = [rule(media, ctx) for _, rule in RULES]
+    findings = pd.concat([f for f in found if not f.empty] or [found[0]], ignore_index=True)
+    return findings.drop_duplicates("media_id", keep="first")
+
+
+def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
+    """`report unreconciled`: outstanding media, oldest first within each reason."""
+    media = media_frame(queries.open_media(ledger, patient=True))
+    ctx = basis(as_of, thresholds, first_year(media))
+    findings = flag(media, ctx)
+    facts = media[["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS]]
+    report = findings.merge(facts, on="media_id", how="left")
+    order = {code: i for i, code in enumerate(UNRECONCILED_REASONS)}
+    report = report.assign(_order=report["reason"].map(order))
+    report = report.sort_values(["_order", "since", "media_id"], kind="stable")
+    return report[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,189 @@
+"""`report incidents`: exactly which (medium, reason) pairs each rule flags; the IR1 workflow."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from ledger.events import Event
+from ledger.reasons import INCIDENT_REASONS
+from reports.incidents import RULES, incidents
+from reports.thresholds import Thresholds
+from tests.reports.conftest import Book, uk
+
+
+@pytest.fixture
+def media(book: Book) -> dict[str, str]:
+    m = {}
+    # Each sends its password on time unless the test is about the password.
+    m["lost"] = book.register("2026-01-05 09:00")
+    book.password(m["lost"], "2026-01-05 09:10")
+    book.scan("dispatch", m["lost"], "2026-01-05 10:00")
+    book.scan("lost", m["lost"], "2026-01-20 10:00")
+    m["overdue"] = book.register("2026-01-05 09:00")  # 10 working days pass on Mon 19 Jan
+    book.password(m["overdue"], "2026-01-05 09:10")
+    book.scan("dispatch", m["overdue"], "2026-01-05 10:00")
+    m["late"] = book.register("2026-01-05 09:00")  # received after 11 working days
+    book.password(m["late"], "2026-01-05 09:10")
+    book.scan("dispatch", m["late"], "2026-01-05 10:00")
+    book.scan("receive", m["late"], "2026-01-20 10:00", site="RGN")
+    m["ontime"] = book.register("2026-01-05 09:00")
+    book.password(m["ontime"], "2026-01-05 09:10")
+    book.scan("dispatch", m["ontime"], "2026-01-05 10:00")
+    book.scan("receive", m["ontime"], "2026-01-07 10:00", site="RGN")
+    m["urgent"] = book.register("2026-01-08 09:00", urgent=True)  # Thu; 2 days on Mon 12 Jan
+    book.password(m["urgent"], "2026-01-08 09:10")
+    book.scan("dispatch", m["urgent"], "2026-01-08 10:00")
+    m["failed"] = book.register("2026-01-05 09:00")
+    book.password(m["failed"], "2026-01-05 09:10")
+    book.scan("dispatch", m["failed"], "2026-01-05 10:00")
+    book.scan("receive", m["failed"], "2026-01-06 10:00", site="RGN")
+    book.scan("to-pacs", m["failed"], "2026-01-06 11:00", site="RGN")
+    book.scan("import-failed", m["failed"], "2026-01-07 10:00", site="RGN")
+    m["bare"] = book.register("2026-01-05 09:00", encrypted=False)  # bulk: no exception
+    m["nopass"] = book.register("2026-01-07 09:00")
+    book.scan("dispatch", m["nopass"], "2026-01-09 10:00")  # Fri: 2 working days on Tue
+    book.scan("receive", m["nopass"], "2026-01-12 10:00", site="RGN")
+    m["enclosed"] = book.register("2026-01-05 09:00")
+    book.password(m["enclosed"], "2026-01-05 09:30", via="enclosed")
+    m["wrong"] = book.register("2026-01-05 09:00")
+    book.password(m["wrong"], "2026-01-05 09:10")
+    book.scan("dispatch", m["wrong"], "2026-01-05 10:00")
+    book.scan("receive", m["wrong"], "2026-01-06 10:00", site="RM1")
+    m["skipped"] = book.register("2026-01-05 09:00")
+    book.password(m["skipped"], "2026-01-05 09:10")
+    book.scan("receive", m["skipped"], "2026-01-06 10:00", site="RGN")  # never dispatched
+    m["partial"] = book.register("2026-01-05 09:00")
+    book.password(m["partial"], "2026-01-05 09:10")
+    book.scan("dispatch", m["partial"], "2026-01-05 10:00")
+    book.scan("receive", m["partial"], "2026-01-06 10:00", site="RGN")
+    book.scan("to-pacs", m["partial"], "2026-01-06 11:00", site="RGN")
+    # What `custody pacs verify` (issue 8) records when PACS holds fewer instances.
+    book.ledger.record_events(
+        [
+            Event(
+                str(uuid.uuid4()),
+                m["partial"],
+                "import-partial",
+                uk("2026-01-07 10:00"),
+                uk("2026-01-07 10:00"),
+                "RGN",
+                "pacs",
+                {"expected": 120, "found": 96},
+            )
+        ]
+    )
+    return m
+
+
+def found(book: Book, media: dict[str, str], day: date, **kw: object) -> set[tuple[str, str]]:
+    """The (name, reason) pairs flagged as of `day`."""
+    df = incidents(book.ledger, day, Thresholds(), since=date(2026, 1, 1), **kw)  # type: ignore[arg-type]
+    names = {v: k for k, v in media.items()}
+    return {(names[m], r) for m, r in zip(df["media_id"], df["reason"], strict=True)}
+
+
+def test_every_reason_exactly(book: Book, media: dict[str, str]) -> None:
+    assert found(book, media, date(2026, 1, 30)) == {
+        ("lost", "lost"),
+        ("lost", "overdue-receipt"),  # 10 working days passed (19 Jan) before it was lost
+        ("overdue", "overdue-receipt"),
+        ("late", "overdue-receipt"),
+        ("urgent", "overdue-receipt"),
+        ("failed", "import-failed"),
+        ("partial", "import-partial"),
+        ("bare", "unencrypted-no-exception"),
+        ("nopass", "password-not-sent"),
+        ("enclosed", "password-enclosed"),
+        ("wrong", "misdelivered"),
+        ("skipped", "sequence-anomaly"),
+    }
+
+
+def test_overdue_receipt_at_ten_working_days_and_two_when_urgent(
+    book: Book, media: dict[str, str]
+) -> None:
+    by_16 = found(book, media, date(2026, 1, 16))
+    assert ("overdue", "overdue-receipt") not in by_16  # Fri 16 Jan: 9 working days
+    assert ("overdue", "overdue-receipt") in found(book, media, date(2026, 1, 19))
+    # Urgent, dispatched Thu 8 Jan: Fri is 1 working day, the weekend none, Mon 12 Jan 2.
+    assert ("urgent", "overdue-receipt") not in found(book, media, date(2026, 1, 11))
+    assert ("urgent", "overdue-receipt") in found(book, media, date(2026, 1, 12))
+
+
+def test_password_not_sent_within_one_working_day_over_a_weekend(
+    book: Book, media: dict[str, str]
+) -> None:
+    # Dispatched Fri 9 Jan with no password: Mon 12 Jan is 1 working day, Tue 13 Jan 2.
+    assert ("nopass", "password-not-sent") not in found(book, media, date(2026, 1, 12))
+    assert ("nopass", "password-not-sent") in found(book, media, date(2026, 1, 13))
+
+
+def test_detected_at_is_when_the_finding_arose(book: Book, media: dict[str, str]) -> None:
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    at = {
+        (m, r): t.tz_convert("Europe/London").strftime("%Y-%m-%d %H:%M")
+        for m, r, t in zip(df["media_id"], df["reason"], df["detected_at"], strict=True)
+    }
+    assert at[(media["overdue"], "overdue-receipt")] == "2026-01-19 00:00"
+    assert at[(media["lost"], "lost")] == "2026-01-20 10:00"
+    assert at[(media["wrong"], "misdelivered")] == "2026-01-06 10:00"
+
+
+def test_ir1_filed_then_closed(book: Book, media: dict[str, str]) -> None:
+    book.ledger.ir1_filed(media["lost"], reason="lost", ref="DATIX-1234", operator="gov")
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    row = df[(df["media_id"] == media["lost"]) & (df["reason"] == "lost")].iloc[0]
+    assert (row["ir1_status"], row["ir1_ref"]) == ("filed", "DATIX-1234")
+    other = df[(df["media_id"] == media["lost"]) & (df["reason"] == "overdue-receipt")].iloc[0]
+    assert other["ir1_status"] == "to-file"
+    book.ledger.ir1_closed(media["lost"], reason="lost", note="found in post room", operator="gov")
+    assert ("lost", "lost") not in found(book, media, date(2026, 1, 30))
+    closed = incidents(
+        book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1), include_closed=True
+    )
+    row = closed[(closed["media_id"] == media["lost"]) & (closed["reason"] == "lost")].iloc[0]
+    assert (row["ir1_status"], row["ir1_ref"]) == ("closed", "DATIX-1234")
+    assert book.ledger.show(media["lost"]).state.status == "lost"  # IR1 events change no status
+
+
+def test_a_lost_unencrypted_disc_is_a_possible_breach_with_a_72_hour_clock(book: Book) -> None:
+    media_id = book.register("2026-01-05 09:00", encrypted=False, exception="urgent-clinical")
+    book.scan("dispatch", media_id, "2026-01-05 10:00")
+    book.scan("lost", media_id, "2026-01-08 15:30")
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    row = df[(df["media_id"] == media_id) & (df["reason"] == "lost")].iloc[0]
+    assert bool(row["data_breach"]) is True
+    assert row["ico_deadline"] == pd.Timestamp(uk("2026-01-08 15:30")) + timedelta(hours=72)
+
+
+def test_an_encrypted_lost_disc_is_not_a_breach(book: Book, media: dict[str, str]) -> None:
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    row = df[(df["media_id"] == media["lost"]) & (df["reason"] == "lost")].iloc[0]
+    assert not row["data_breach"] and pd.isna(row["ico_deadline"])
+
+
+def test_a_voided_scan_is_no_incident(book: Book) -> None:
+    media_id = book.register("2026-01-05 09:00")
+    book.password(media_id, "2026-01-05 09:10")
+    book.scan("dispatch", media_id, "2026-01-05 10:00")
+    wrong = book.ledger.scan("lost", media_id, operator="clerk", at=uk("2026-01-06 10:00"))
+    book.scan("receive", media_id, "2026-01-07 10:00", site="RGN")
+    assert wrong.event_id
+    book.ledger.correct(wrong.event_id, reason="wrong disc", operator="admin")
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    assert media_id not in set(df["media_id"])
+
+
+def test_descriptions_carry_no_patient_identifiers(book: Book, media: dict[str, str]) -> None:
+    df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    text = " ".join(df["what"]) + " ".join(df["where"]) + " ".join(df["impact"])
+    for nhs, accession, uid in book.patients.values():
+        assert nhs not in text and accession not in text and uid not in text
+
+
+def test_rules_are_the_reason_codes_in_order() -> None:
+    assert [code for code, _ in RULES] == list(INCIDENT_REASONS)

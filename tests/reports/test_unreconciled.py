@@ -1,0 +1,140 @@
+"""`report unreconciled`: exactly which media each reason flags, and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ledger.reasons import UNRECONCILED_REASONS
+from reports.thresholds import Thresholds
+from reports.unreconciled import RULES, unreconciled
+from tests.reports.conftest import Book
+
+
+@pytest.fixture
+def media(book: Book) -> dict[str, str]:
+    m = {}
+    m["a"] = book.register("2025-12-22 10:00")  # Mon; never dispatched
+    m["b"] = book.register("2025-12-23 10:00")
+    book.scan("dispatch", m["b"], "2025-12-24 09:00")  # Wed; never received
+    m["c"] = book.register("2025-12-23 11:00", urgent=True)
+    book.scan("dispatch", m["c"], "2025-12-24 09:30")  # urgent; never received
+    m["d"] = book.register("2025-12-29 10:00")
+    book.scan("dispatch", m["d"], "2025-12-30 10:00")
+    book.scan("receive", m["d"], "2026-01-02 11:00", site="RGN")  # Fri; not to PACS
+    m["e"] = book.register("2025-12-30 10:00", to="RM1")
+    book.scan("dispatch", m["e"], "2025-12-31 10:00")
+    book.scan("receive", m["e"], "2026-01-05 10:00", site="RM1")
+    book.scan("to-pacs", m["e"], "2026-01-06 10:00", site="RM1")  # Tue; not imported
+    m["f"] = book.register("2025-12-30 11:00")
+    book.scan("dispatch", m["f"], "2025-12-31 11:00")
+    book.scan("receive", m["f"], "2026-01-05 11:00", site="RGN")
+    book.scan("to-pacs", m["f"], "2026-01-05 12:00", site="RGN")
+    book.scan("import-failed", m["f"], "2026-01-07 09:00", site="RGN")
+    m["g"] = book.register("2025-12-30 12:00")
+    book.scan("dispatch", m["g"], "2025-12-31 12:00")
+    book.scan("receive", m["g"], "2026-01-05 12:00", site="RGN")
+    book.scan("to-pacs", m["g"], "2026-01-05 13:00", site="RGN")
+    book.scan("imported", m["g"], "2026-01-05 14:00", site="RGN")
+    return m
+
+
+def flagged(book: Book, media: dict[str, str], day: date) -> dict[str, str]:
+    """Which of the named media are flagged, and why."""
+    df = unreconciled(book.ledger, day, Thresholds())
+    names = {v: k for k, v in media.items()}
+    return {names[m]: r for m, r in zip(df["media_id"], df["reason"], strict=True)}
+
+
+def test_every_reason_on_a_working_friday(book: Book, media: dict[str, str]) -> None:
+    assert flagged(book, media, date(2026, 1, 9)) == {
+        "a": "not-dispatched",
+        "b": "not-received",
+        "c": "not-received",
+        "d": "not-sent-to-pacs",
+        "e": "not-imported",
+        "f": "import-failed",
+    }
+
+
+def test_not_dispatched_after_two_working_days(book: Book, media: dict[str, str]) -> None:
+    assert "a" not in flagged(book, media, date(2025, 12, 23))
+    assert flagged(book, media, date(2025, 12, 24))["a"] == "not-dispatched"
+
+
+def test_urgent_not_received_after_one_working_day_not_on_boxing_day(
+    book: Book, media: dict[str, str]
+) -> None:
+    # Dispatched Wed 24 Dec: 25 and 26 Dec are bank holidays, 27 and 28 a weekend.
+    assert flagged(book, media, date(2025, 12, 28)) == {"a": "not-dispatched"}
+    assert flagged(book, media, date(2025, 12, 29)) == {"a": "not-dispatched", "c": "not-received"}
+
+
+def test_not_received_skips_new_years_day(book: Book, media: dict[str, str]) -> None:
+    # 29, 30, 31 Dec and 2 Jan are 4 working days; 1 Jan is a bank holiday.
+    assert "b" not in flagged(book, media, date(2026, 1, 2))
+    assert flagged(book, media, date(2026, 1, 5))["b"] == "not-received"
+
+
+def test_not_sent_to_pacs_over_a_weekend(book: Book, media: dict[str, str]) -> None:
+    # Received Fri 2 Jan: Mon 5 Jan is 1 working day, Tue 6 Jan 2.
+    assert "d" not in flagged(book, media, date(2026, 1, 5))
+    assert flagged(book, media, date(2026, 1, 6))["d"] == "not-sent-to-pacs"
+
+
+def test_rows_carry_patient_identifiers_for_the_pacs_team(
+    book: Book, media: dict[str, str]
+) -> None:
+    df = unreconciled(book.ledger, date(2026, 1, 9), Thresholds())
+    row = df[df["media_id"] == media["d"]].iloc[0]
+    nhs, accession, uid = book.patients[media["d"]]
+    assert (row["nhs_number"], row["accession"], row["study_uid"]) == (nhs, accession, uid)
+    assert row["working_days"] == 5
+    assert row["status"] == "received"
+    assert list(df.columns) == [
+        "media_id",
+        "reason",
+        "status",
+        "since",
+        "working_days",
+        "destination",
+        "urgent",
+        "nhs_number",
+        "accession",
+        "study_uid",
+    ]
+
+
+def test_thresholds_from_the_config_change_the_answer(book: Book, media: dict[str, str]) -> None:
+    df = unreconciled(book.ledger, date(2026, 1, 9), Thresholds(not_dispatched=20))
+    assert media["a"] not in set(df["media_id"])
+
+
+def test_rules_are_the_reason_codes_in_order() -> None:
+    assert [code for code, _ in RULES] == list(UNRECONCILED_REASONS)
+
+
+def test_unexpected_arrival_is_flagged_at_once_and_names_its_issuer() -> None:
+    # The scan station (issue 5) records these: a receipt of a medium never registered here.
+    from ledger.queries import MEDIA_COLUMNS, PATIENT_COLUMNS, Rows
+    from reports.frames import basis, media_frame
+    from reports.unreconciled import flag
+
+    values = dict.fromkeys(MEDIA_COLUMNS + PATIENT_COLUMNS)
+    values.update(
+        media_id="RGN00000042K",
+        registered=False,
+        issuer="",
+        destination="",
+        status="received",
+        received_at="2026-01-09T10:00:00.000000Z",
+        received_site="RGT",
+        anomalies=1,
+    )
+    media = media_frame(Rows(tuple(values), [tuple(values.values())]))
+    found = flag(media, basis(date(2026, 1, 9), Thresholds()))
+    assert found[["media_id", "reason", "working_days"]].values.tolist() == [
+        ["RGN00000042K", "unexpected-arrival", 0]
+    ]
+    assert media["issuer"].tolist() == ["RGN"]
