@@ -38,6 +38,8 @@ E = store.EVENTS
 MEDIA_COLUMNS: tuple[str, ...] = (
     "media_id",
     "registered",
+    "expected",
+    "unexpected",
     "issuer",
     "destination",
     "kind",

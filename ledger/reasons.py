@@ -8,6 +8,7 @@ from __future__ import annotations
 UNRECONCILED_REASONS: dict[str, str] = {
     "unexpected-arrival": "received here but never registered or expected",
     "not-dispatched": "registered, not dispatched",
+    "expected-not-arrived": "announced by a partner's manifest, not yet received here",
     "not-received": "dispatched, no receipt",
     "not-sent-to-pacs": "received, not handed to the PACS team",
     "not-imported": "with the PACS team, not imported",

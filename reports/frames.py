@@ -13,7 +13,7 @@ from ledger.queries import Rows
 from reports.calendar import Days, WorkingCalendar, england_and_wales
 from reports.thresholds import Thresholds
 
-_BOOLS = ("registered", "urgent", "encrypted", "misdelivered")
+_BOOLS = ("registered", "expected", "unexpected", "urgent", "encrypted", "misdelivered")
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,26 @@ def _findings(
 
 
 def _ours(media: pd.DataFrame, status: Status) -> pd.DataFrame:
-    return media[media["registered"] & (media["status"] == status)]
+    """Media this ledger registered (not announced by a partner, not unexpected) in `status`."""
+    mine = media["registered"] & ~media["expected"] & ~media["unexpected"]
+    return media[mine & (media["status"] == status)]
 
 
 def unexpected_arrival(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
-    """Received here but never registered or expected."""
-    return _findings(media[~media["registered"]], ctx, "unexpected-arrival", "received_at", None)
+    """Received here but never registered or expected (a late manifest does not undo that)."""
+    rows = media[
+        (media["unexpected"] | ~media["registered"]) & (media["status"] == Status.RECEIVED)
+    ]
+    return _findings(rows, ctx, "unexpected-arrival", "received_at", None)
+
+
+def expected_not_arrived(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Announced by a partner's manifest as dispatched to us, not received (receipt thresholds)."""
+    t = ctx.thresholds
+    rows = media[media["expected"] & (media["status"] == Status.DISPATCHED)]
+    return _findings(
+        rows, ctx, "expected-not-arrived", "dispatched_at", t.not_received, t.not_received_urgent
+    )
 
 
 def not_dispatched(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
@@ -107,6 +121,7 @@ def import_failed(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 RULES: list[tuple[str, Rule]] = [
     ("unexpected-arrival", unexpected_arrival),
     ("not-dispatched", not_dispatched),
+    ("expected-not-arrived", expected_not_arrived),
     ("not-received", not_received),
     ("not-sent-to-pacs", not_sent_to_pacs),
     ("not-imported", not_imported),

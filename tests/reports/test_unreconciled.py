@@ -9,7 +9,7 @@ import pytest
 from ledger.reasons import UNRECONCILED_REASONS
 from reports.thresholds import Thresholds
 from reports.unreconciled import RULES, unreconciled
-from tests.reports.conftest import Book
+from tests.reports.conftest import Book, uk
 
 
 @pytest.fixture
@@ -138,3 +138,32 @@ def test_unexpected_arrival_is_flagged_at_once_and_names_its_issuer() -> None:
         ["RGN00000042K", "unexpected-arrival", 0]
     ]
     assert media["issuer"].tolist() == ["RGN"]
+
+
+def test_receiver_sees_expected_not_arrived_and_unexpected(book: Book, tmp_path) -> None:
+    """At RGN: two discs announced by RGT's manifest (one arrives), one arrives unannounced."""
+    from ledger.api import Ledger
+    from ledger.manifests import export_manifest, import_manifest
+
+    announced = [book.register("2026-01-05 10:00"), book.register("2026-01-05 11:00")]
+    for media_id in announced:
+        book.scan("dispatch", media_id, "2026-01-06 09:00")
+    manifest = export_manifest(book.ledger, "RGN")
+
+    now = book.now
+    rgn = Ledger.create(
+        str(tmp_path / "rgn.db"), "RGN", "North Partner Trust", clock=lambda: now[0]
+    )
+    rgn.add_org("RGT", "Home Trust")
+    assert import_manifest(rgn, manifest, operator="post").recorded
+    stranger = "RJ100000001U"
+    for code, at in ((announced[0], "2026-01-07 10:00"), (stranger, "2026-01-08 10:00")):
+        result = rgn.scan("receive", code, operator="post", at=uk(at))
+        assert result.outcome == "recorded", result
+
+    df = unreconciled(rgn, date(2026, 1, 16), Thresholds())
+    found = dict(zip(df["media_id"], df["reason"], strict=True))
+    assert found == {announced[1]: "expected-not-arrived", stranger: "unexpected-arrival"}
+    # Dispatched Tue 6 Jan; as of Fri 16 Jan: 7-9 and 12-16 Jan, 8 working days.
+    row = df[df["media_id"] == announced[1]].iloc[0]
+    assert row["working_days"] == 8
