@@ -56,7 +56,7 @@ def demo_labels(db_path: Path, directory: Path) -> None:
     try:
         waiting = waiting_for_label(ledger).media_ids
         if not waiting:
-            typer.echo("  no media waiting for a label")
+            typer.echo("labels: no media waiting for a label")
             return
         contents = label_contents(ledger, waiting)
     finally:
@@ -65,6 +65,6 @@ def demo_labels(db_path: Path, directory: Path) -> None:
     sheet = write_labels(contents, directory / "labels-avery-l7160.pdf", "avery-l7160")[0]
     roll = write_labels(contents[:1], directory / "label-brother-62x29.png", "brother-62x29")[0]
     media = f"{len(contents)} {'medium' if len(contents) == 1 else 'media'}"
-    typer.echo(f"  labels for the {media} waiting for one (not recorded as labelled):")
-    typer.echo(f"    {sheet}")
-    typer.echo(f"    {roll}")
+    typer.echo(f"labels for the {media} waiting for one (not recorded as labelled):")
+    typer.echo(f"  {sheet}")
+    typer.echo(f"  {roll}")

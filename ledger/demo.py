@@ -206,6 +206,28 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
         step(rng.uniform(5, 20), "destroyed", dest, PACS_TEAM)
 
 
+def _incoming(ledger: Ledger, rng: random.Random, clock: list[datetime], now: datetime) -> None:
+    """Discs partners sent us without a manifest (they keep paper logs): unexpected arrivals."""
+    from ledger.ids import next_media_id
+
+    serials = dict.fromkeys((p[0] for p in PARTNERS), 4000)
+    arrivals = sorted(
+        _working_time(rng, now - timedelta(days=rng.uniform(2, 90)), back=True) for _ in range(24)
+    )
+    for at in arrivals:
+        partner = rng.choice(PARTNERS)[0]
+        media_id, serials[partner] = next_media_id(partner, serials[partner] + rng.randint(0, 40))
+        clock[0] = at + timedelta(minutes=5)
+        ledger.scan("receive", media_id, operator=rng.choice(POST_ROOM), at=at)
+        steps = [("to-pacs", POST_ROOM, 0.5), ("imported", PACS_TEAM, 1.5)]
+        for action, who, days in steps[: rng.choice([0, 1, 2, 2, 2])]:
+            at = max(_working_time(rng, at + timedelta(days=days)), at + timedelta(minutes=10))
+            if at > now - timedelta(hours=1):
+                break
+            clock[0] = at + timedelta(minutes=5)
+            ledger.scan(action, media_id, operator=rng.choice(who), at=at)
+
+
 def build_demo(
     directory: Path, *, seed: int = 20251224, count: int = 320, now: datetime | None = None
 ) -> DemoSummary:
@@ -259,6 +281,7 @@ def build_demo(
                 operator=step.who,
                 at=step.at + timedelta(seconds=2),
             )
+    _incoming(ledger, rng, clock, now)
     # A wrong scan, put right: a disc scanned "lost" by mistake, then the correction.
     clock[0] = now - timedelta(hours=2)
     imported = ledger.list_media(status="imported")

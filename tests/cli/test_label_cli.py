@@ -296,9 +296,9 @@ def test_demo_writes_an_avery_sheet_and_a_brother_png_of_media_waiting(
     folder.mkdir()
     demo_labels(db_path, folder)
     assert capsys.readouterr().out.splitlines() == [
-        "  labels for the 2 media waiting for one (not recorded as labelled):",
-        f"    {folder / 'labels-avery-l7160.pdf'}",
-        f"    {folder / 'label-brother-62x29.png'}",
+        "labels for the 2 media waiting for one (not recorded as labelled):",
+        f"  {folder / 'labels-avery-l7160.pdf'}",
+        f"  {folder / 'label-brother-62x29.png'}",
     ]
     assert decode_file(folder / "label-brother-62x29.png") == {ids[0]}
     assert all(actions(cli, m) == ["register"] for m in ids)
