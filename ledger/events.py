@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ledger.clock import to_text
+from ledger.clock import from_text, to_text
 
 GENESIS = "0" * 64
 
@@ -114,3 +114,38 @@ _detail_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_
 def detail_text(detail: dict[str, Any]) -> str:
     """How a detail is stored: canonical JSON (sorted keys, compact)."""
     return _detail_encode(detail)
+
+
+_PORTABLE = ("event_id", "media_id", "action", "at", "recorded_at", "site", "operator", "detail")
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """An event as it travels between ledgers (journal, receipts): times in stored UTC form."""
+    return {
+        "event_id": event.event_id,
+        "media_id": event.media_id,
+        "action": event.action,
+        "at": to_text(event.at),
+        "recorded_at": to_text(event.recorded_at),
+        "site": event.site,
+        "operator": event.operator,
+        "detail": event.detail,
+    }
+
+
+def event_from_json(data: Any) -> Event:
+    """An event back from its travelling form; ValueError if it is not a complete one."""
+    if not isinstance(data, dict) or any(k not in data for k in _PORTABLE):
+        raise ValueError("not a complete event")
+    if not isinstance(data["detail"], dict):
+        raise ValueError("detail is not an object")
+    return Event(
+        event_id=str(data["event_id"]),
+        media_id=str(data["media_id"]),
+        action=str(data["action"]),
+        at=from_text(str(data["at"])),
+        recorded_at=from_text(str(data["recorded_at"])),
+        site=str(data["site"]),
+        operator=str(data["operator"]),
+        detail=dict(data["detail"]),
+    )

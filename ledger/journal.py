@@ -11,50 +11,26 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ledger.clock import from_text, to_text
 from ledger.errors import CustodyError, JournalError
-from ledger.events import SCAN_ACTIONS, Event
+from ledger.events import SCAN_ACTIONS, Event, detail_text, event_from_json, event_json
 
 if TYPE_CHECKING:
     from ledger.api import Ledger, ScanResult
 
-_FIELDS = ("event_id", "media_id", "action", "at", "recorded_at", "site", "operator", "detail")
-
 
 def event_line(event: Event) -> str:
     """One journal line: the event as canonical JSON, times in stored UTC form."""
-    body: dict[str, Any] = {
-        "event_id": event.event_id,
-        "media_id": event.media_id,
-        "action": event.action,
-        "at": to_text(event.at),
-        "recorded_at": to_text(event.recorded_at),
-        "site": event.site,
-        "operator": event.operator,
-        "detail": event.detail,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return detail_text(event_json(event))
 
 
 def event_from_line(text: str) -> Event:
     """An event read back from a journal line; ValueError if the line is not one."""
-    body = json.loads(text)
-    if not isinstance(body, dict) or any(k not in body for k in _FIELDS):
-        raise ValueError("not a complete event")
-    if body["action"] not in {a.value for a in SCAN_ACTIONS}:
-        raise ValueError(f"{body['action']!r} is not a scan action")
-    return Event(
-        event_id=str(body["event_id"]),
-        media_id=str(body["media_id"]),
-        action=str(body["action"]),
-        at=from_text(body["at"]),
-        recorded_at=from_text(body["recorded_at"]),
-        site=str(body["site"]),
-        operator=str(body["operator"]),
-        detail=dict(body["detail"]),
-    )
+    event = event_from_json(json.loads(text))
+    if event.action not in {a.value for a in SCAN_ACTIONS}:
+        raise ValueError(f"{event.action!r} is not a scan action")
+    return event
 
 
 def append(path: Path, event: Event) -> None:

@@ -36,7 +36,7 @@ from ledger.errors import (
     UnreadableManifest,
     WrongRecipient,
 )
-from ledger.events import Action, Event
+from ledger.events import Action, Event, event_from_json, event_json
 from ledger.ids import check_nhs_number, check_ods, parse_media_id
 from ledger.transitions import effective, fold
 
@@ -460,22 +460,9 @@ def export_receipts(ledger: Ledger, partner: str, since: datetime | None = None)
         since=to_text(since) if since else None,
         head_events=count,
         head=head,
-        events=tuple(_event_json(e) for e in kept),
+        events=tuple(event_json(e) for e in kept),
     )
     return _signed(receipts)
-
-
-def _event_json(event: Event) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "media_id": event.media_id,
-        "action": event.action,
-        "at": to_text(event.at),
-        "recorded_at": to_text(event.recorded_at),
-        "site": event.site,
-        "operator": event.operator,
-        "detail": event.detail,
-    }
 
 
 def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
@@ -505,15 +492,13 @@ def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
 
 def _event_from_json(data: dict[str, Any]) -> Event:
     try:
-        return Event(
-            event_id=str(uuid.UUID(data["event_id"])),
-            media_id=str(parse_media_id(data["media_id"])),
-            action=str(Action(data["action"])),
-            at=from_text(data["at"]),
-            recorded_at=from_text(data["recorded_at"]),
-            site=check_ods(data["site"]),
-            operator=str(data["operator"]),
-            detail=dict(data["detail"]),
+        event = event_from_json(data)
+        return replace(
+            event,
+            event_id=str(uuid.UUID(event.event_id)),
+            media_id=str(parse_media_id(event.media_id)),
+            action=str(Action(event.action)),
+            site=check_ods(event.site),
         )
     except (KeyError, TypeError, ValueError, CustodyError) as exc:
         raise UnreadableManifest(
