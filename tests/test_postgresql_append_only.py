@@ -14,7 +14,7 @@ from ledger.errors import PermissionDenied
 from ledger.rules import Registration
 from tests.cli_helpers import NHS, custody, ok
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "readme-postgresql.md"
+DOCS = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _ledger(target: str) -> tuple[Ledger, str]:
@@ -52,9 +52,9 @@ def test_postgresql_refuses_changing_events_even_for_the_owner(pg_url: str, stat
 
 
 def _station_role_sql(group: str, login: str, database: str) -> list[str]:
-    """The station-role block of docs/readme-postgresql.md, with these names."""
+    """The station-role block of the README, with these names."""
     block = re.search(r"```sql\n-- station-role\n(.*?)```", DOCS.read_text(), re.S)
-    assert block is not None, "docs/readme-postgresql.md lost its station-role SQL"
+    assert block is not None, "README.md lost its station-role SQL"
     sql = (
         block.group(1)
         .replace("custody_station", group)
