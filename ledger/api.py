@@ -48,7 +48,7 @@ from ledger.rules import (
 )
 from ledger.schema import Organisation, SerialCounter, Setting
 from ledger.studies import studies_detail
-from ledger.transitions import MediaState, apply, duplicate_of, effective, fold
+from ledger.transitions import MediaState, duplicate_of, effective, fold, registered_state
 
 ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
 SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
@@ -332,7 +332,7 @@ class Ledger:
                     detail=_registration_detail(reg, issuer),
                 )
                 events.append(event)
-                states.append(apply(MediaState(media_id=media_id), event))
+                states.append(registered_state(event))
             store.append(conn, events)
             store.save_media(conn, states, new=True)
         return states

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from ledger.events import Action, Event
 from ledger.studies import StudyCount, studies_from_detail
@@ -208,34 +209,47 @@ def effective(events: Iterable[Event]) -> list[Event]:
     return sorted(kept, key=lambda e: (e.action not in DEFINING, e.at, e.seq or 0))
 
 
+def _registration_fields(d: dict[str, Any], issuer: str) -> dict[str, Any]:
+    """What a registration (ours, or a partner's manifest) says about the medium."""
+    return {
+        "issuer": d.get("issuer", issuer),
+        "destination": d["destination"],
+        "kind": d.get("kind", "cd"),
+        "urgent": bool(d.get("urgent", False)),
+        "encrypted": bool(d.get("encrypted", True)),
+        "exception": (d.get("exception") or {}).get("code"),
+        "nhs_number": d.get("nhs_number"),
+        "accession": d.get("accession"),
+        "study_uid": d.get("study_uid"),
+        "studies": studies_from_detail(d.get("studies")),
+    }
+
+
+def registered_state(event: Event) -> MediaState:
+    """A medium's state after its registration, the first event it has (built whole: bulk
+    registration makes 100,000 of these, and `replace` field by field is slow)."""
+    return MediaState(
+        media_id=event.media_id,
+        status=S.REGISTERED,
+        status_at=event.at,
+        registered_at=event.at,
+        registered=True,
+        **_registration_fields(event.detail, ""),
+    )
+
+
 def apply(state: MediaState, event: Event) -> MediaState:
     """One event's effect on a medium's state."""
     action = event.action
     if action in DEFINING:
-        d = event.detail
-        # A new registration is built whole: `replace` field by field is slow for bulk imports.
-        fast = state.status is None and action == A.REGISTER
-        state = MediaState(
-            media_id=state.media_id,
-            status=S.REGISTERED if fast else state.status,
-            status_at=event.at if fast else state.status_at,
-            registered_at=event.at if fast else state.registered_at,
-            anomalies=state.anomalies,
+        if state.status is None and action == A.REGISTER:
+            return registered_state(event)
+        state = replace(
+            state,
             registered=True,
             expected=state.expected or action == A.EXPECTED,
-            issuer=d.get("issuer", state.issuer),
-            destination=d["destination"],
-            kind=d.get("kind", "cd"),
-            urgent=bool(d.get("urgent", False)),
-            encrypted=bool(d.get("encrypted", True)),
-            exception=(d.get("exception") or {}).get("code"),
-            nhs_number=d.get("nhs_number"),
-            accession=d.get("accession"),
-            study_uid=d.get("study_uid"),
-            studies=studies_from_detail(d.get("studies")),
+            **_registration_fields(event.detail, state.issuer),
         )
-        if fast:
-            return state
     if action == A.PASSWORD_SENT:
         return replace(state, password_sent_at=event.at, password_via=event.detail.get("via"))
     elif action == A.LABELLED:
