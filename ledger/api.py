@@ -33,7 +33,7 @@ from ledger.errors import (
     UnknownMedia,
     UnknownOrganisation,
 )
-from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash
+from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash, new_event_ids
 from ledger.ids import check_ods, next_media_id, parse_media_id
 from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
@@ -47,7 +47,7 @@ from ledger.rules import (
     study_identifiers_wellformed,
 )
 from ledger.schema import Organisation, SerialCounter, Setting
-from ledger.studies import studies_detail
+from ledger.studies import StudyCount, studies_detail
 from ledger.transitions import MediaState, duplicate_of, effective, fold, registered_state
 
 ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
@@ -285,9 +285,23 @@ class Ledger:
         `lines` numbers the rows for messages (a CSV file's line numbers); `earlier_problems`
         are (line, reason) for rows that could not even be read.
         """
-        ctx = self._context(require_exception=False)
         normal = [_normalised(r) for r in regs]
-        numbers = lines or range(2, len(regs) + 2)
+        return self._register_normalised(
+            normal, operator=operator, at=at, lines=lines, earlier_problems=earlier_problems
+        )
+
+    def _register_normalised(
+        self,
+        normal: Sequence[Registration],
+        *,
+        operator: str,
+        at: datetime | None = None,
+        lines: Sequence[int] | None = None,
+        earlier_problems: Sequence[tuple[int, str]] = (),
+    ) -> list[MediaState]:
+        """`register_many` for registrations already normalised (a CSV file read here)."""
+        ctx = self._context(require_exception=False)
+        numbers = lines or range(2, len(normal) + 2)
         problems = sorted(
             [
                 *earlier_problems,
@@ -299,7 +313,7 @@ class Ledger:
             ]
         )
         if problems:
-            rows = len(regs) + len(earlier_problems)
+            rows = len(normal) + len(earlier_problems)
             raise BulkRejected(
                 f"{len(problems)} bad row(s) of {rows}; nothing was registered",
                 [f"line {n}: {text}" for n, text in problems],
@@ -311,7 +325,9 @@ class Ledger:
     def register_csv(self, path: Path, *, operator: str) -> list[MediaState]:
         """Register every row of a CSV file, all or nothing."""
         lines, regs, problems = read_registrations(path)
-        return self.register_many(regs, operator=operator, lines=lines, earlier_problems=problems)
+        return self._register_normalised(
+            regs, operator=operator, lines=lines, earlier_problems=problems
+        )
 
     def _register(
         self, regs: Sequence[Registration], *, operator: str, at: datetime
@@ -320,9 +336,10 @@ class Ledger:
         recorded_at = self.clock()
         with self._tx(write=True) as conn:
             events, states = [], []
-            for reg, media_id in zip(regs, _issue_ids(conn, issuer, len(regs)), strict=True):
+            ids = _issue_ids(conn, issuer, len(regs))
+            for reg, media_id, event_id in zip(regs, ids, new_event_ids(len(regs)), strict=True):
                 event = Event(
-                    event_id=str(uuid.uuid4()),
+                    event_id=event_id,
                     media_id=media_id,
                     action=Action.REGISTER,
                     at=at,
@@ -737,24 +754,54 @@ def _issue_ids(conn: sa.Connection, issuer: str, count: int) -> list[str]:
     return ids
 
 
-def _normalised(reg: Registration) -> Registration:
-    """Trimmed, upper-cased codes; empty optional fields as None."""
+def _opt(value: str | None) -> str | None:
+    """An optional text field: trimmed, empty as None."""
+    return value.strip() or None if value is not None else None
 
-    def opt(v: str | None) -> str | None:
-        return v.strip() or None if v is not None else None
 
+def normalised_registration(
+    nhs_number: str,
+    destination: str,
+    accession: str | None = None,
+    study_uid: str | None = None,
+    kind: str = "cd",
+    urgent: bool = False,
+    encrypted: bool = True,
+    exception: str | None = None,
+    approved_by: str | None = None,
+    exception_reason: str | None = None,
+    studies: tuple[StudyCount, ...] = (),
+) -> Registration:
+    """A registration with trimmed, upper-cased codes and empty optional fields as None."""
     return Registration(
-        nhs_number=reg.nhs_number.replace(" ", "").replace("-", "").strip(),
-        destination=reg.destination.strip().upper(),
-        accession=opt(reg.accession),
-        study_uid=opt(reg.study_uid),
-        kind=reg.kind.strip().lower(),
-        urgent=reg.urgent,
-        encrypted=reg.encrypted,
-        exception=opt(reg.exception),
-        approved_by=opt(reg.approved_by),
-        exception_reason=opt(reg.exception_reason),
-        studies=reg.studies,
+        nhs_number=nhs_number.replace(" ", "").replace("-", "").strip(),
+        destination=destination.strip().upper(),
+        accession=_opt(accession),
+        study_uid=_opt(study_uid),
+        kind=kind.strip().lower(),
+        urgent=urgent,
+        encrypted=encrypted,
+        exception=_opt(exception),
+        approved_by=_opt(approved_by),
+        exception_reason=_opt(exception_reason),
+        studies=studies,
+    )
+
+
+def _normalised(reg: Registration) -> Registration:
+    """The same registration, normalised."""
+    return normalised_registration(
+        reg.nhs_number,
+        reg.destination,
+        reg.accession,
+        reg.study_uid,
+        reg.kind,
+        reg.urgent,
+        reg.encrypted,
+        reg.exception,
+        reg.approved_by,
+        reg.exception_reason,
+        reg.studies,
     )
 
 
@@ -814,7 +861,7 @@ def read_registrations(
                     continue
                 cells = {k: (v or "") for k, v in row.items()}
                 try:
-                    reg = Registration(
+                    reg = normalised_registration(
                         nhs_number=cells["nhs_number"],
                         destination=cells["destination"],
                         accession=cells.get("accession"),

@@ -8,10 +8,10 @@ flagged as a sequence anomaly.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.events import Action, Event
 from ledger.studies import StudyCount, studies_from_detail
@@ -98,9 +98,8 @@ class Anomaly:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class MediaState:
-    """What a medium's events add up to."""
+class MediaState(NamedTuple):
+    """What a medium's events add up to (a NamedTuple: the fold builds many of these)."""
 
     media_id: str
     status: Status | None = None
@@ -137,7 +136,7 @@ class MediaState:
     misdelivered: bool = False
     expected: bool = False
     unexpected: bool = False
-    anomalies: tuple[Anomaly, ...] = field(default_factory=tuple)
+    anomalies: tuple[Anomaly, ...] = ()
 
 
 # The MediaState field that remembers the latest time of each scan action.
@@ -244,19 +243,18 @@ def apply(state: MediaState, event: Event) -> MediaState:
     if action in DEFINING:
         if state.status is None and action == A.REGISTER:
             return registered_state(event)
-        state = replace(
-            state,
+        state = state._replace(
             registered=True,
             expected=state.expected or action == A.EXPECTED,
             **_registration_fields(event.detail, state.issuer),
         )
     if action == A.PASSWORD_SENT:
-        return replace(state, password_sent_at=event.at, password_via=event.detail.get("via"))
+        return state._replace(password_sent_at=event.at, password_via=event.detail.get("via"))
     elif action == A.LABELLED:
-        return replace(state, labelled=state.labelled + 1)
+        return state._replace(labelled=state.labelled + 1)
     if action not in TARGET:
         return state
-    changes: dict[str, object] = {_STAMP[action]: event.at}
+    changes: dict[str, Any] = {_STAMP[action]: event.at}
     problems = []
     if is_unexpected_arrival(state, event):
         # Not ours and never announced: an arrival to follow up, not a scan out of order.
@@ -280,7 +278,7 @@ def apply(state: MediaState, event: Event) -> MediaState:
             changes["received_studies"] = studies_from_detail(event.detail["studies"])
     if action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):
         changes["import_check"] = import_check_of(action, event.detail)
-    return replace(state, status=TARGET[action], status_at=event.at, **changes)  # type: ignore[arg-type]
+    return state._replace(status=TARGET[action], status_at=event.at, **changes)
 
 
 def fold(media_id: str, events: Iterable[Event]) -> MediaState:

@@ -32,3 +32,16 @@ def test_canonical_is_sorted_compact_json(media_id: str, operator: str, site: st
     }
     expected = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical(event, GENESIS) == expected
+
+
+def test_new_event_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from ledger.events import new_event_ids
+
+    ids = new_event_ids(2000)
+    assert len(set(ids)) == 2000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
