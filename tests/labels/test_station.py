@@ -39,3 +39,21 @@ def test_code_sheet_needs_codes_and_a_pdf(tmp_path: Path) -> None:
         write_code_sheet([], tmp_path / "s.pdf")
     with pytest.raises(UnsupportedOutput):
         write_code_sheet(ENTRIES, tmp_path / "s.png")
+
+
+@needs_pdftoppm
+def test_station_sheet_command_prints_every_code_a_scanner_reads_back(tmp_path: Path) -> None:
+    """`custody station-sheet -o`: the PDF decodes to exactly the commands and badges."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from ledger.station import sheet_entries
+
+    out = tmp_path / "station-codes.pdf"
+    args = ["station-sheet", "-o", str(out), "--operator", "k.wright", "--operator", "M Jones"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    expected = {code for code, _ in sheet_entries(["k.wright", "M Jones"])}
+    assert {"CMDRECEIVE", "OPKWRIGHT", "OPMJONES"} <= expected
+    found = set().union(*(decode_codes(page) for page in rasterise(out)))
+    assert found == expected
