@@ -24,7 +24,14 @@ from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
 from ledger.errors import LedgerNotFound, LedgerUnreachable, PermissionDenied, SchemaMismatch
-from ledger.events import GENESIS, Event, canonical_parts, detail_text, event_hash
+from ledger.events import (
+    GENESIS,
+    Event,
+    canonical_parts,
+    detail_text,
+    event_hash,
+    event_json,
+)
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
     APPEND_ONLY_SQLITE,
@@ -197,13 +204,7 @@ def event_row(event: Event, prev_hash: str) -> dict[str, Any]:
     """The stored form of an event chained after `prev_hash`."""
     detail = detail_text(event.detail)
     return {
-        "event_id": event.event_id,
-        "media_id": event.media_id,
-        "action": event.action,
-        "at": to_text(event.at),
-        "recorded_at": to_text(event.recorded_at),
-        "site": event.site,
-        "operator": event.operator,
+        **event_json(event),
         "detail": detail,
         "prev_hash": prev_hash,
         "hash": event_hash(event, prev_hash, detail),
@@ -343,13 +344,7 @@ def _append_unless_changed_pg(
     """
     pre, post = canonical_parts(event)
     params: dict[str, Any] = {
-        "event_id": event.event_id,
-        "media_id": event.media_id,
-        "action": event.action,
-        "at": to_text(event.at),
-        "recorded_at": to_text(event.recorded_at),
-        "site": event.site,
-        "operator": event.operator,
+        **event_json(event),
         "detail": detail_text(event.detail),
         "pre": pre,
         "post": post,
