@@ -142,6 +142,7 @@ td { overflow-wrap: anywhere; }
 .c-what { width: 27%; } .c-where { width: 9%; }
 .c-detected_at, .c-ico_deadline, .c-since { width: 7%; }
 .c-nhs_number, .c-accession { width: 8%; }
+.c-ir1_status, .c-ir1_ref, .c-data_breach { width: 5%; }
 th { background: #e8edee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead { display: table-header-group; }
