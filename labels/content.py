@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from labels.errors import PatientRefNotAllowed, UnknownEncryptionException
@@ -18,7 +17,6 @@ EXCEPTION_MARKERS: dict[str, str] = {
     "secure-with-notes": "NOT ENCRYPTED - secure with patient notes",
 }
 PATIENT_REF_MAX = 16
-_TEN_DIGITS = re.compile(r"[0-9]{3}[\s-]?[0-9]{3}[\s-]?[0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,12 @@ def check_patient_ref(ref: str) -> str:
             f"a patient reference on a label is initials or a hospital number "
             f"(at most {PATIENT_REF_MAX} characters), not {len(text)} characters"
         )
-    for candidate in _TEN_DIGITS.findall(text):
+    # Any separator (dot, slash, space...) and any digits around it: look at the digits alone,
+    # and at every run of ten of them, overlapping.
+    digits = "".join(str(int(c)) for c in text if c.isdecimal())  # fullwidth too
+    for start in range(len(digits) - 9):
         try:
-            check_nhs_number(candidate)
+            check_nhs_number(digits[start : start + 10])
         except InvalidNhsNumber:
             continue
         raise PatientRefNotAllowed("an NHS number may never be printed on a label")

@@ -17,13 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ledger import store
-from ledger.clock import london, parse_time, utcnow
+from ledger.clock import FUTURE_TOLERANCE, london, parse_time, to_text, utcnow
 from ledger.errors import (
     BulkRejected,
     CustodyError,
     DuplicateOrganisation,
     IntegrityError,
     InvalidMediaId,
+    InvalidTime,
     InvalidValue,
     LedgerBusy,
     LedgerExists,
@@ -49,7 +50,13 @@ from ledger.rules import (
 )
 from ledger.schema import Organisation, SerialCounter, Setting
 from ledger.studies import StudyCount, studies_detail
-from ledger.transitions import MediaState, duplicate_of, effective, fold, registered_state
+from ledger.transitions import (
+    MediaState,
+    duplicate_of,
+    fold,
+    registered_state,
+    voided_ids,
+)
 
 ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
 SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
@@ -110,9 +117,8 @@ class MediaRecord:
 
     @property
     def voided(self) -> set[str]:
-        """The events that a correction voided."""
-        kept = {e.event_id for e in effective(self.events)}
-        return {e.event_id for e in self.events if e.action != Action.CORRECT} - kept
+        """The events that a standing correction voids (corrections included)."""
+        return voided_ids(self.events)
 
 
 def _flag(value: str, column: str, default: bool) -> bool:
@@ -443,13 +449,25 @@ class Ledger:
         except InvalidMediaId as exc:
             return ScanResult(code, "refused", reason=str(exc))
         media_id = str(parsed)
-        when = at or self.clock()
+        now = self.clock()
+        when = at or now
+        if when > now + FUTURE_TOLERANCE:
+            return ScanResult(
+                code, "refused", media_id, reason=f"{media_id}: dated {london(when)}, in the future"
+            )
         # On PostgreSQL the medium is read without the chain lock, so stations do not queue
         # behind each other's reads; if another station wrote to it meanwhile, read again.
         for _attempt in range(SCAN_ATTEMPTS):
             with self._tx(write=True, lock_head=False) as conn:
                 events = store.media_events(conn, media_id)
                 same = next((e for e in events if e.event_id == event_id), None)
+                if event_id and same is None and store.known_event_ids(conn, [event_id]):
+                    return ScanResult(
+                        code,
+                        "refused",
+                        media_id,
+                        reason=f"{media_id}: event {event_id} is recorded for another medium",
+                    )
                 if same is not None:
                     state = fold(media_id, events)
                     return ScanResult(
@@ -530,9 +548,7 @@ class Ledger:
                     "a registration cannot be voided; record the medium as destroyed instead"
                 )
             events = store.media_events(conn, target.media_id)
-            if target.action != Action.CORRECT and target.event_id not in {
-                e.event_id for e in effective(events)
-            }:
+            if target.event_id in voided_ids(events):
                 raise NotCorrectable(f"event {target.event_id} is voided already")
             event = self._event(
                 target.media_id,
@@ -631,14 +647,28 @@ class Ledger:
         return VerifyReport(*queries.head_at(self, moment))
 
     def record_events(self, events: Iterable[Event]) -> tuple[list[Event], list[Event]]:
-        """Record events made elsewhere (a journal, a manifest); an event ID seen before is skipped.
+        """Record events made elsewhere (a partner's receipts); an event ID seen before is skipped.
 
-        Returns (recorded, already there). Media must be known to this ledger.
+        Returns (recorded, already there). Media must be known to this ledger; all or nothing.
+        `recorded_at` becomes the time this ledger records them (so a head digest "as of" a time
+        never moves); the time the other ledger recorded one is kept in its detail.
         """
-        incoming = list(events)
+        unique = list({e.event_id: e for e in events}.values())
+        now = self.clock()
+        for e in unique:
+            if e.at > now + FUTURE_TOLERANCE:
+                raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated in the future")
         with self._tx(write=True) as conn:
-            seen = store.known_event_ids(conn, [e.event_id for e in incoming])
-            fresh = [e for e in incoming if e.event_id not in seen]
+            seen = store.known_event_ids(conn, [e.event_id for e in unique])
+            fresh = [
+                replace(
+                    e,
+                    recorded_at=now,
+                    detail={**e.detail, "recorded_elsewhere_at": to_text(e.recorded_at)},
+                )
+                for e in unique
+                if e.event_id not in seen
+            ]
             by_media: dict[str, list[Event]] = {}
             for e in fresh:
                 by_media.setdefault(e.media_id, []).append(e)
@@ -647,7 +677,7 @@ class Ledger:
                 stamped = [replace(e, seq=(before[-1].seq or 0) + 1 + i) for i, e in enumerate(new)]
                 store.append(conn, new)
                 store.save_media(conn, [fold(media_id, before + stamped)], new=False)
-        return fresh, [e for e in incoming if e.event_id in seen]
+        return fresh, [e for e in unique if e.event_id in seen]
 
     def _event(
         self,
@@ -868,6 +898,9 @@ def read_registrations(
         missing = [c for c in ("nhs_number", "destination") if c not in header]
         if missing:
             raise InvalidValue(f"{path.name}: header lacks required column(s) {', '.join(missing)}")
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            raise InvalidValue(f"{path.name}: column(s) {', '.join(twice)} appear more than once")
         unknown = [h for h in header if h not in CSV_COLUMNS]
         if unknown:
             raise InvalidValue(f"{path.name}: unknown column(s) {', '.join(unknown)}")

@@ -26,8 +26,11 @@ def to_text(moment: datetime) -> str:
 
 
 def from_text(text: str) -> datetime:
-    """A stored time back as an aware UTC datetime."""
-    return datetime.fromisoformat(text)
+    """A stored time back as an aware UTC datetime; ValueError for one without a zone."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return moment
 
 
 def parse_time(text: str, now: datetime) -> datetime:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from ledger.api import Ledger
 from ledger.errors import NotLabellable
+from ledger.ids import parse_media_id
 from ledger.transitions import MediaState, Status
 
 
@@ -33,8 +34,26 @@ class Waiting(NamedTuple):
     skipped: list[tuple[str, str]]
 
 
-def label_problem(state: MediaState) -> str | None:
-    """Why this medium may not be labelled for sending, or None."""
+def label_problem(state: MediaState, home: str | None = None) -> str | None:
+    """Why this medium may not be labelled for sending, or None.
+
+    Labels are for media this ledger issued (named sender, return address): never for a
+    partner's medium announced by its manifest or one that arrived here unannounced. With
+    `home`, the media ID must have been issued by that organisation.
+    """
+    if state.expected or state.unexpected:
+        how = "announced by its manifest" if state.expected else "an unexpected arrival"
+        return (
+            f"{state.media_id} is another organisation's medium ({how}): labels are printed "
+            "only for media this ledger issued"
+        )
+    if home is not None and parse_media_id(state.media_id).issuer != home:
+        return (
+            f"{state.media_id} was issued by {parse_media_id(state.media_id).issuer}, not "
+            f"{home}: labels are printed only for media this ledger issued"
+        )
+    if not state.destination:
+        return f"{state.media_id} has no destination: it cannot be labelled for sending"
     if not state.encrypted and not state.exception:
         return (
             f"{state.media_id} is not encrypted and has no recorded exception: it may not be "
@@ -50,10 +69,14 @@ def label_facts(ledger: Ledger, codes: Sequence[str]) -> list[LabelFacts]:
     facts = []
     for code in codes:
         state = ledger.show(code).state
-        problem = label_problem(state)
+        problem = label_problem(state, home.code)
         if problem:
             raise NotLabellable(problem)
-        destination = orgs[state.destination]
+        destination = orgs.get(state.destination)
+        if destination is None:
+            raise NotLabellable(
+                f"{state.media_id}: destination {state.destination!r} is not a known organisation"
+            )
         facts.append(
             LabelFacts(
                 media_id=state.media_id,
@@ -76,14 +99,20 @@ def waiting_for_label(ledger: Ledger, *, reprints: bool = False) -> Waiting:
     labelled are skipped with the reason, so one bad record does not hold up the rest.
     """
     rows = ledger.list_media(status=Status.REGISTERED)
+    home = ledger.home.code
     ids, skipped = [], []
     for row in sorted(rows, key=lambda r: r["media_id"]):
         if row["labelled"] and not reprints:
             continue
         state = MediaState(
-            media_id=row["media_id"], encrypted=row["encrypted"], exception=row["exception"]
+            media_id=row["media_id"],
+            encrypted=bool(row["encrypted"]),
+            exception=row["exception"],
+            destination=row["destination"] or "",
+            expected=bool(row["expected"]),
+            unexpected=bool(row["unexpected"]),
         )
-        problem = label_problem(state)
+        problem = label_problem(state, home)
         if problem:
             skipped.append((row["media_id"], problem))
         else:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ledger import store
 from ledger.api import Ledger
-from ledger.clock import from_text, to_text
+from ledger.clock import FUTURE_TOLERANCE, from_text, to_text
 from ledger.errors import (
     CustodyError,
     DigestMismatch,
@@ -36,8 +36,9 @@ from ledger.errors import (
     UnreadableManifest,
     WrongRecipient,
 )
-from ledger.events import Action, Event, event_from_json, event_json
+from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_json
 from ledger.ids import check_nhs_number, check_ods, parse_media_id
+from ledger.rules import KINDS
 from ledger.transitions import effective, fold
 
 MANIFEST_FORMAT = "custody-manifest/1"
@@ -58,6 +59,14 @@ MEDIA_COLUMNS = (
 )
 _HEADER_KEYS = ("from", "to", "created_at", "since", "head_events", "head", "digest")
 _BOOLEAN_COLUMNS = {"urgent", "encrypted"}
+_OPTIONAL_COLUMNS = {"exception", "accession", "study_uid", "nhs_number"}
+# How a CSV cell says yes or no (a spreadsheet may have rewritten true/false).
+_CSV_BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
+# What a partner's receipts may record on our media: its own custody of them. Not `dispatch`
+# (the medium was dispatched here), nor registration, passwords, IR1s, labels or transfers.
+RECEIPT_ACTIONS = frozenset(
+    {*(a for a in SCAN_ACTIONS if a != Action.DISPATCH), Action.IMPORT_PARTIAL}
+)
 _Doc = TypeVar("_Doc", "Manifest", "Receipts")
 
 
@@ -203,8 +212,12 @@ def read_file(path: Path) -> Manifest | Receipts:
         raise UnreadableManifest(f"cannot read {path}: {exc}") from None
     try:
         doc = _parse_csv(text) if text.startswith("#") else _parse_json(text)
-    except (KeyError, TypeError, ValueError, csv.Error) as exc:
-        raise UnreadableManifest(f"{path.name} is not a custody manifest: {exc!r}") from None
+    except KeyError as exc:
+        raise UnreadableManifest(
+            f"{path.name} is not a custody manifest: no {exc.args[0]!r} field"
+        ) from None
+    except (TypeError, ValueError, AttributeError, IndexError, csv.Error) as exc:
+        raise UnreadableManifest(f"{path.name} is not a custody manifest: {exc}") from None
     if content_digest(doc) != doc.digest:
         raise DigestMismatch(
             f"{path.name}: content does not match its digest (changed or damaged on the way); "
@@ -213,32 +226,94 @@ def read_file(path: Path) -> Manifest | Receipts:
     return doc
 
 
+def aware_time(value: Any, what: str) -> datetime:
+    """An ISO 8601 time with its zone (UTC offset or Z), or ValueError naming `what`."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {value!r} is not a time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} {value!r} has no time zone (UTC offset or Z)")
+    return moment
+
+
+def _text(value: Any, what: str, *, optional: bool = False) -> Any:
+    """A JSON string (or null, if optional), else ValueError."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {value!r} is not text")
+    return value
+
+
+def _check_item(item: ManifestItem, n: int) -> ManifestItem:
+    """A manifest line whose values have the types and values a manifest allows."""
+    where = f"medium {n}"
+    _text(item.media_id, f"{where}: media_id")
+    where = f"medium {n} ({item.media_id})"
+    aware_time(item.dispatched_at, f"{where}: dispatched_at")
+    if item.kind not in KINDS:
+        raise ValueError(f"{where}: kind {item.kind!r} is not one of {', '.join(KINDS)}")
+    for key in sorted(_BOOLEAN_COLUMNS):
+        if not isinstance(getattr(item, key), bool):
+            raise ValueError(f"{where}: {key} {getattr(item, key)!r} is not true or false")
+    for key in sorted(_OPTIONAL_COLUMNS):
+        _text(getattr(item, key), f"{where}: {key}", optional=True)
+    _text(item.dispatch_event_id, f"{where}: dispatch_event_id")
+    return item
+
+
+def _json_item(data: Any, n: int) -> ManifestItem:
+    if not isinstance(data, dict):
+        raise ValueError(f"medium {n} is not an object")
+    missing = [k for k in MEDIA_COLUMNS if k not in data]
+    if missing:
+        raise ValueError(f"medium {n} has no {', '.join(missing)}")
+    return _check_item(ManifestItem(**{k: data[k] for k in MEDIA_COLUMNS}), n)
+
+
+def _header(data: dict[str, Any], head_key: str) -> dict[str, Any]:
+    """The header fields common to both file kinds, their types checked."""
+    head = data[head_key]
+    if not isinstance(head, dict):
+        raise ValueError(f"{head_key} is not an object")
+    events = head["events"]
+    if not isinstance(events, int) or isinstance(events, bool):
+        raise ValueError(f"{head_key} events {events!r} is not a number")
+    fields = {
+        "sender": _text(data["from"], "from"),
+        "recipient": _text(data["to"], "to"),
+        "created_at": _text(data["created_at"], "created_at"),
+        "since": _text(data["since"], "since", optional=True),
+        "head_events": events,
+        "head": _text(head["digest"], f"{head_key} digest"),
+        "digest": _text(data["digest"], "digest"),
+    }
+    aware_time(fields["created_at"], "created_at")
+    if fields["since"] is not None:
+        aware_time(fields["since"], "since")
+    return fields
+
+
 def _parse_json(text: str) -> Manifest | Receipts:
     data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"the file holds a JSON {type(data).__name__}, not a manifest object")
     if data.get("format") == MANIFEST_FORMAT:
-        head = data["sender_head"]
+        media = data["media"]
+        if not isinstance(media, list):
+            raise ValueError("media is not a list")
         return Manifest(
-            sender=data["from"],
-            recipient=data["to"],
-            created_at=data["created_at"],
-            since=data["since"],
-            head_events=int(head["events"]),
-            head=head["digest"],
-            media=tuple(ManifestItem(**{k: m[k] for k in MEDIA_COLUMNS}) for m in data["media"]),
-            digest=data["digest"],
+            **_header(data, "sender_head"),
+            media=tuple(_json_item(m, n) for n, m in enumerate(media, start=1)),
         )
     if data.get("format") == RECEIPTS_FORMAT:
-        head = data["receiver_head"]
-        return Receipts(
-            sender=data["from"],
-            recipient=data["to"],
-            created_at=data["created_at"],
-            since=data["since"],
-            head_events=int(head["events"]),
-            head=head["digest"],
-            events=tuple(data["events"]),
-            digest=data["digest"],
-        )
+        events = data["events"]
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise ValueError("events is not a list of objects")
+        return Receipts(**_header(data, "receiver_head"), events=tuple(events))
     raise ValueError(f"unknown format {data.get('format')!r}")
 
 
@@ -253,30 +328,39 @@ def _parse_csv(text: str) -> Manifest:
             break
         key, _, value = line[1:].partition(":")
         header[key.strip()] = value.strip()
-    rows = list(csv.DictReader(lines[body_start:]))
+    reader = csv.DictReader(lines[body_start:])
+    if reader.fieldnames is None or any(k not in reader.fieldnames for k in MEDIA_COLUMNS):
+        raise ValueError(f"the column names are not {','.join(MEDIA_COLUMNS)}")
+    rows = list(reader)
     return Manifest(
-        sender=header["from"],
-        recipient=header["to"],
-        created_at=header["created_at"],
-        since=header["since"] or None,
-        head_events=int(header["head_events"]),
-        head=header["head"],
-        media=tuple(_csv_item(r) for r in rows),
-        digest=header["digest"],
+        **_header(
+            {
+                "from": header["from"],
+                "to": header["to"],
+                "created_at": header["created_at"],
+                "since": header["since"] or None,
+                "head": {"events": int(header["head_events"]), "digest": header["head"]},
+                "digest": header["digest"],
+            },
+            "head",
+        ),
+        media=tuple(_csv_item(r, n) for n, r in enumerate(rows, start=1)),
     )
 
 
-def _csv_item(row: dict[str, str]) -> ManifestItem:
+def _csv_item(row: dict[str | Any, Any], n: int) -> ManifestItem:
+    if None in row or any(row[k] is None for k in MEDIA_COLUMNS):
+        raise ValueError(f"medium {n} does not have {len(MEDIA_COLUMNS)} columns")
     values: dict[str, Any] = {}
     for key in MEDIA_COLUMNS:
-        cell = row[key]
+        cell = row[key].strip()
         if key in _BOOLEAN_COLUMNS:
-            if cell not in ("true", "false"):
-                raise ValueError(f"{key} {cell!r} is not true/false")
-            values[key] = cell == "true"
+            if cell.lower() not in _CSV_BOOLEANS:
+                raise ValueError(f"medium {n}: {key} {cell!r} is not true/false (or yes/no)")
+            values[key] = _CSV_BOOLEANS[cell.lower()]
         else:
             values[key] = cell or None
-    return ManifestItem(**values)
+    return _check_item(ManifestItem(**values), n)
 
 
 # -- sender: export -----------------------------------------------------------------------
@@ -371,13 +455,24 @@ def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: d
 def _manifest_problems(manifest: Manifest) -> list[str]:
     """Every line of a manifest that cannot become an expected arrival."""
     problems = []
+    lines: dict[str, int] = {}
     for n, item in enumerate(manifest.media, start=1):
         try:
+            _check_item(item, n)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        try:
+            media_id = str(parse_media_id(item.media_id))
+            if media_id in lines:
+                raise InvalidValue(f"{media_id} is listed twice (also medium {lines[media_id]})")
+            lines[media_id] = n
+            if media_id != item.media_id:
+                raise InvalidValue(f"{item.media_id!r} is not written as {media_id}")
             if parse_media_id(item.media_id).issuer != manifest.sender:
                 raise InvalidValue(f"{item.media_id} was not issued by {manifest.sender}")
             if item.nhs_number is not None:
                 check_nhs_number(item.nhs_number)
-            from_text(item.dispatched_at)
         except (CustodyError, ValueError) as exc:
             problems.append(f"medium {n} ({item.media_id}): {exc}")
     return problems
@@ -466,32 +561,101 @@ def export_receipts(ledger: Ledger, partner: str, since: datetime | None = None)
 
 
 def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
-    """Record a partner's events on our media, with its times and event IDs; idempotent."""
+    """Record a partner's custody events on our media, with its times and event IDs; idempotent.
+
+    A malformed event (or one event ID given twice with different content) refuses the whole
+    file. Events the partner may not record here are left out, each listed in `skipped` with
+    the reason, and the rest are recorded: only the sender's own scans of our media
+    (RECEIPT_ACTIONS) at its own site, not in the future, and corrections of events it sent.
+    """
     home = ledger.home.code
     if receipts.recipient != home:
         raise WrongRecipient(
             f"these receipts are for {receipts.recipient}, this ledger is {home}; nothing imported"
         )
-    ledger.org(receipts.sender)
-    events = [_event_from_json(e) for e in receipts.events]
+    partner = ledger.org(receipts.sender).code
+    events = _receipt_events(receipts)
+    latest = ledger.clock() + FUTURE_TOLERANCE
     skipped = []
     known: list[Event] = []
+    theirs: set[str] = set()  # event IDs of the partner's events accepted from this file
     with store.connect(ledger.engine) as conn:
         for e in events:
-            if parse_media_id(e.media_id).issuer != home:
-                skipped.append(f"{e.media_id}: not issued by {home}")
-            elif not store.media_events(conn, e.media_id):
-                skipped.append(f"{e.media_id}: not registered in this ledger")
+            history = (
+                store.media_events(conn, e.media_id)
+                if parse_media_id(e.media_id).issuer == home
+                else []
+            )
+            problem = _receipt_problem(e, home, partner, latest, history, theirs)
+            if problem:
+                skipped.append(f"{e.media_id} {e.action} {e.event_id}: {problem}")
             else:
                 known.append(e)
+                theirs.add(e.event_id)
     recorded, already = ledger.record_events(known)
     return ImportReport(
         "receipts", receipts.sender, receipts.digest, len(recorded), len(already), tuple(skipped)
     )
 
 
-def _event_from_json(data: dict[str, Any]) -> Event:
+def _receipt_problem(
+    e: Event,
+    home: str,
+    partner: str,
+    latest: datetime,
+    history: list[Event],
+    theirs: set[str],
+) -> str | None:
+    """Why a partner's event may not be recorded in this ledger, or None."""
+    if parse_media_id(e.media_id).issuer != home:
+        return f"not issued by {home}"
+    if not history:
+        return "not registered in this ledger"
+    if e.site != partner:
+        return f"recorded at {e.site}: {partner} may send only its own events"
+    if e.at > latest or e.recorded_at > latest:
+        return f"dated in the future ({to_text(max(e.at, e.recorded_at))})"
+    if e.action == Action.CORRECT:
+        voids = e.detail.get("voids")
+        sent = {x.event_id for x in history if x.site == partner} | theirs
+        if not isinstance(voids, str) or voids not in sent:
+            return f"a correction may void only an event {partner} sent for this medium"
+        target = next((x for x in history if x.event_id == voids), None)
+        if target is not None and target.media_id != e.media_id:
+            return "the event it voids is on another medium"
+        return None
+    if e.action not in RECEIPT_ACTIONS:
+        return f"{partner} may not record {e.action!r} on our media (only its custody scans)"
+    return None
+
+
+def _receipt_events(receipts: Receipts) -> list[Event]:
+    """The file's events, in order, each once; a malformed one refuses the file."""
+    events: list[Event] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for data in receipts.events:
+        event = _event_from_json(data)
+        first = seen.get(event.event_id)
+        if first is None:
+            seen[event.event_id] = data
+            events.append(event)
+        elif first != data:
+            raise UnreadableManifest(
+                f"receipt event {event.event_id} appears twice with different content; "
+                "nothing imported"
+            )
+    return events
+
+
+def _event_from_json(data: Any) -> Event:
+    name = data.get("event_id") if isinstance(data, dict) else None
     try:
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        for key in ("event_id", "media_id", "action", "site", "operator"):
+            _text(data.get(key), key)
+        aware_time(data.get("at"), "at")
+        aware_time(data.get("recorded_at"), "recorded_at")
         event = event_from_json(data)
         return replace(
             event,
@@ -500,9 +664,9 @@ def _event_from_json(data: dict[str, Any]) -> Event:
             action=str(Action(event.action)),
             site=check_ods(event.site),
         )
-    except (KeyError, TypeError, ValueError, CustodyError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, CustodyError) as exc:
         raise UnreadableManifest(
-            f"receipt event {data.get('event_id')!r} is malformed: {exc}"
+            f"receipt event {name!r} is malformed: {exc}; nothing imported"
         ) from None
 
 

@@ -190,20 +190,32 @@ def import_check_of(action: str, detail: dict[str, object]) -> str | None:
     return None
 
 
+def voided_ids(events: Iterable[Event]) -> set[str]:
+    """The events that a standing correction voids.
+
+    A correction stands unless a standing correction voids it, so voiding a correction
+    restores what it voided, and voiding that one voids it again, to any depth.
+    """
+    voided_by: dict[str, list[str]] = {}
+    for e in events:
+        if e.action == A.CORRECT:
+            voided_by.setdefault(e.detail["voids"], []).append(e.event_id)
+    standing: dict[str, bool] = {}
+
+    def stands(event_id: str) -> bool:
+        # Corrections come after what they void, so this walks a finite chain.
+        if event_id not in standing:
+            standing[event_id] = not any(stands(c) for c in voided_by.get(event_id, ()))
+        return standing[event_id]
+
+    return {target for target in voided_by if not stands(target)}
+
+
 def effective(events: Iterable[Event]) -> list[Event]:
     """The events that count, in the order they happened: corrections applied, voided dropped."""
-    by_seq = sorted(events, key=lambda e: e.seq or 0)
-    voided: set[str] = set()
-    corrections = {e.event_id: e for e in by_seq if e.action == A.CORRECT}
-    for e in by_seq:
-        if e.action != A.CORRECT or e.event_id in voided:
-            continue
-        target = e.detail["voids"]
-        voided.add(target)
-        # Voiding a correction restores what that correction had voided.
-        if target in corrections:
-            voided.discard(corrections[target].detail["voids"])
-    kept = [e for e in by_seq if e.action != A.CORRECT and e.event_id not in voided]
+    events = list(events)
+    voided = voided_ids(events)
+    kept = [e for e in events if e.action != A.CORRECT and e.event_id not in voided]
     # The registration defines the medium, so it comes first even if a scan is dated earlier.
     return sorted(kept, key=lambda e: (e.action not in DEFINING, e.at, e.seq or 0))
 

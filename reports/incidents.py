@@ -18,6 +18,7 @@ import pandas as pd
 from ledger import queries
 from ledger.api import Ledger
 from ledger.clock import london
+from ledger.errors import InvalidValue
 from ledger.reasons import INCIDENT_REASONS
 from ledger.transitions import Status
 from reports.calendar import london_days
@@ -84,6 +85,17 @@ def _found(rows: pd.DataFrame, reason: str, at: pd.Series, note: object = None) 
     )
 
 
+def sent_by_us(media: pd.DataFrame) -> pd.Series:
+    """Media this ledger issued and registered: not announced by a partner, not unexpected.
+
+    Only for these does this ledger record the dispatch, the password and the
+    encryption decision; a receiver never records a password for a disc it did
+    not send, so the sender's rules (overdue receipt, password, encryption)
+    apply to them alone.
+    """
+    return media["registered"] & ~media["expected"] & ~media["unexpected"]
+
+
 def lost(ev: Evidence, ctx: Basis) -> pd.DataFrame:
     """Recorded lost (even if found later: that is for the IR1's closing note)."""
     rows = ev.media[ev.media["lost_at"].notna()]
@@ -91,8 +103,8 @@ def lost(ev: Evidence, ctx: Basis) -> pd.DataFrame:
 
 
 def overdue_receipt(ev: Evidence, ctx: Basis) -> pd.DataFrame:
-    """Dispatched, and not received by the IR1 threshold (sooner for urgent media)."""
-    m = ev.media[ev.media["registered"] & ev.media["dispatched_at"].notna()]
+    """Sent by us, and not received by the IR1 threshold (sooner for urgent media)."""
+    m = ev.media[sent_by_us(ev.media) & ev.media["dispatched_at"].notna()]
     t = ctx.thresholds
     limit = np.where(m["urgent"].to_numpy(), t.overdue_receipt_urgent, t.overdue_receipt)
     due = ctx.calendar.reached(london_days(m["dispatched_at"]), limit)
@@ -121,16 +133,16 @@ def import_partial(ev: Evidence, ctx: Basis) -> pd.DataFrame:
 
 
 def unencrypted_no_exception(ev: Evidence, ctx: Basis) -> pd.DataFrame:
-    """Unencrypted, with no exception from the guidance recorded."""
+    """Sent by us unencrypted, with no exception from the guidance recorded."""
     m = ev.media
-    rows = m[m["registered"] & ~m["encrypted"] & m["exception"].isna()]
+    rows = m[sent_by_us(m) & ~m["encrypted"] & m["exception"].isna()]
     return _found(rows, "unencrypted-no-exception", rows["registered_at"])
 
 
 def password_not_sent(ev: Evidence, ctx: Basis) -> pd.DataFrame:
-    """Encrypted and dispatched, with no password recorded as sent within the threshold."""
+    """Sent by us encrypted, with no password recorded as sent within the threshold."""
     m = ev.media
-    m = m[m["registered"] & m["encrypted"] & m["dispatched_at"].notna()]
+    m = m[sent_by_us(m) & m["encrypted"] & m["dispatched_at"].notna()]
     due = ctx.calendar.reached(london_days(m["dispatched_at"]), ctx.thresholds.password_within + 1)
     sent = london_days(m["password_sent_at"])
     end = np.where(np.isnat(sent), ctx.as_of_day, sent)
@@ -140,8 +152,9 @@ def password_not_sent(ev: Evidence, ctx: Basis) -> pd.DataFrame:
 
 
 def password_enclosed(ev: Evidence, ctx: Basis) -> pd.DataFrame:
-    """The password travelled in the parcel with the disc."""
-    rows = ev.media[ev.media["password_via"] == "enclosed"]
+    """We put the password in the parcel with the disc."""
+    m = ev.media
+    rows = m[sent_by_us(m) & (m["password_via"] == "enclosed")]
     return _found(rows, "password-enclosed", rows["password_sent_at"])
 
 
@@ -152,9 +165,13 @@ def misdelivered(ev: Evidence, ctx: Basis) -> pd.DataFrame:
 
 
 def sequence_anomaly(ev: Evidence, ctx: Basis) -> pd.DataFrame:
-    """A scan out of order (an unexpected arrival is listed by `report unreconciled` instead)."""
+    """A scan out of order, on any medium: ours, announced by a partner, or an unexpected arrival.
+
+    A receipt of a medium never seen here and not recorded as unexpected is the
+    arrival itself, listed by `report unreconciled` instead.
+    """
     m = ev.media
-    rows = m[m["registered"] & (m["anomalies"] > 0)]
+    rows = m[(m["registered"] | m["unexpected"]) & (m["anomalies"] > 0)]
     return _found(rows, "sequence-anomaly", rows["first_anomaly_at"], rows["first_anomaly"])
 
 
@@ -247,6 +264,11 @@ def incidents(
     include_closed: bool = False,
 ) -> pd.DataFrame:
     """`report incidents`: IR1 candidates that arose from `since` to the as-of day."""
+    if since > as_of:
+        raise InvalidValue(
+            f"--since {since.isoformat()} is after --as-of {as_of.isoformat()}: "
+            "give a period that starts on or before the day it ends"
+        )
     probe = basis(as_of, thresholds, since.year)
     start = datetime.combine(since, datetime.min.time(), tzinfo=probe.end.tzinfo)
     ev = evidence(ledger, start, probe.end, thresholds)

@@ -25,6 +25,11 @@ from reports.incidents import Evidence, findings, ir1_status, lookback, partial_
 from reports.thresholds import Thresholds
 
 TREND_MONTHS = 12
+# The months a report can cover: its trend reaches 11 months back and its end a
+# month on, and the working-day calendar a year either side, all within
+# datetime's years 1 to 9999 (and the bank holidays' records).
+FIRST_MONTH = date(1900, 1, 1)
+LAST_MONTH = date(9998, 12, 1)
 PARTNER_COLUMNS = [
     "partner",
     "sent",
@@ -80,6 +85,11 @@ def month_start(month: str) -> date:
         start = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise InvalidValue(f"--month {month!r} is not a month like 2025-12") from None
+    if not FIRST_MONTH <= start <= LAST_MONTH:
+        raise InvalidValue(
+            f"--month {month!r} is out of range: give a month from "
+            f"{FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}"
+        )
     return start
 
 

@@ -67,8 +67,20 @@ def _ours(media: pd.DataFrame, status: Status) -> pd.DataFrame:
     return media[mine & (media["status"] == status)]
 
 
+def _here(media: pd.DataFrame, status: Status) -> pd.DataFrame:
+    """Every medium in `status` here: ours, announced by a partner, or an unexpected arrival."""
+    return media[media["status"] == status]
+
+
 def unexpected_arrival(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
-    """Received here but never registered or expected (a late manifest does not undo that)."""
+    """Received here but never registered or expected (a late manifest does not undo that).
+
+    Flagged at once, and only while it is waiting at the receiving desk
+    (status `received`): that is where it must be followed up with its sender.
+    Once it has been handed to the PACS team it is a disc like any other there,
+    so it shows as `not-imported` (past that threshold) or `import-failed`:
+    the PACS team's outstanding step, which the status column also shows.
+    """
     rows = media[
         (media["unexpected"] | ~media["registered"]) & (media["status"] == Status.RECEIVED)
     ]
@@ -100,21 +112,24 @@ def not_received(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 
 
 def not_sent_to_pacs(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
-    """Received, not handed to the PACS team."""
-    rows = _ours(media, Status.RECEIVED)
+    """Received, not handed to the PACS team (any disc here: ours, expected or unexpected).
+
+    An unexpected arrival in this status is flagged `unexpected-arrival` first.
+    """
+    rows = _here(media, Status.RECEIVED)
     return _findings(rows, ctx, "not-sent-to-pacs", "received_at", ctx.thresholds.not_sent_to_pacs)
 
 
 def not_imported(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
-    """With the PACS team, not imported (sooner for urgent media)."""
+    """With the PACS team, not imported (sooner for urgent media; any disc here)."""
     t = ctx.thresholds
-    rows = _ours(media, Status.WITH_PACS)
+    rows = _here(media, Status.WITH_PACS)
     return _findings(rows, ctx, "not-imported", "to_pacs_at", t.not_imported, t.not_imported_urgent)
 
 
 def import_failed(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
-    """The latest import attempt failed."""
-    rows = _ours(media, Status.IMPORT_FAILED)
+    """The latest import attempt failed (any disc here)."""
+    rows = _here(media, Status.IMPORT_FAILED)
     return _findings(rows, ctx, "import-failed", "import_failed_at", None)
 
 

@@ -146,6 +146,20 @@ def test_patient_reference_is_opt_in_for_one_medium_never_an_nhs_number(
     assert actions(cli, one) == ["register", "labelled"] and actions(cli, two) == ["register"]
 
 
+def test_an_unexpected_arrival_is_refused_in_one_line(cli: Any, tmp_path: Path) -> None:
+    ours = register(cli)
+    arrived = str(make_media_id("RJ1", 3))
+    assert cli("scan", "receive", arrived).exit_code == 0
+    out = tmp_path / "x.pdf"
+    result = cli("label", ours, arrived, "-o", str(out))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {arrived} is another organisation's medium (an unexpected arrival): labels "
+        "are printed only for media this ledger issued\n",
+    )
+    assert not out.exists() and actions(cli, ours) == ["register"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -54,7 +54,19 @@ def test_content_rejects_a_bad_ods_code() -> None:
         label(42, destination_code="royal free")
 
 
-@pytest.mark.parametrize("ref", ["943 476 5919", "9434765919", "NHS 943-476-5919"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "943 476 5919",
+        "9434765919",
+        "NHS 943-476-5919",
+        "943.476.5919",
+        "943/476/5919",
+        "19434765919",  # overlapping: the valid ten start at the second digit
+        "H1 943.4765919",
+        "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19",  # fullwidth digits
+    ],
+)
 def test_an_nhs_number_never_goes_on_a_label(ref: str) -> None:
     with pytest.raises(PatientRefNotAllowed, match="NHS number"):
         check_patient_ref(ref)

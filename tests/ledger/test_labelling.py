@@ -84,3 +84,49 @@ def test_waiting_means_registered_and_never_labelled(ledger: Ledger) -> None:
     ledger.labelled([printed], template="avery-l7160", file="a.pdf", operator="ia")
     assert waiting_for_label(ledger).media_ids == [fresh]
     assert waiting_for_label(ledger, reprints=True).media_ids == [printed, fresh]
+
+
+def _announced(ledger: Ledger, media_id: str) -> None:
+    """A partner's manifest announcing `media_id` (issued by RXH) on its way to this ledger."""
+    from ledger.manifests import Manifest, ManifestItem, _signed, import_manifest
+
+    item = ManifestItem(
+        media_id=media_id,
+        dispatched_at="2025-12-21T09:00:00.000000Z",
+        kind="cd",
+        urgent=False,
+        encrypted=True,
+        exception=None,
+        accession=None,
+        study_uid=None,
+        nhs_number=NHS[0],
+        dispatch_event_id="00000000-0000-4000-8000-000000000001",
+    )
+    manifest = Manifest("RXH", "RGT", "2025-12-21T10:00:00.000000Z", None, 1, "0" * 64, (item,))
+    import_manifest(ledger, _signed(manifest), operator="admin")
+
+
+def test_another_organisations_media_are_not_labellable(ledger: Ledger) -> None:
+    ours = register(ledger)
+    unannounced, announced = str(make_media_id("RJ1", 1)), str(make_media_id("RXH", 1))
+    assert ledger.scan("receive", unannounced, operator="post").state.unexpected  # type: ignore[union-attr]
+    _announced(ledger, announced)
+    assert ledger.show(announced).state.expected
+    for other in (unannounced, announced):
+        with pytest.raises(NotLabellable, match=f"{other} is another organisation's medium"):
+            label_facts(ledger, [ours, other])
+    assert [f.media_id for f in label_facts(ledger, [ours])] == [ours]
+
+
+def test_waiting_for_label_leaves_out_media_of_other_issuers(ledger: Ledger) -> None:
+    from ledger.labelling import label_problem
+    from ledger.transitions import MediaState
+
+    ours = register(ledger)
+    theirs = MediaState(media_id=str(make_media_id("RXH", 5)), destination="RGT")
+    assert label_problem(theirs, "RGT") == (
+        f"{theirs.media_id} was issued by RXH, not RGT: labels are printed only for media this "
+        "ledger issued"
+    )
+    assert label_problem(theirs._replace(media_id=ours), "RGT") is None
+    assert waiting_for_label(ledger).media_ids == [ours]

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.api import Ledger, Registration
+from ledger.clock import to_text
 from ledger.errors import (
     BulkRejected,
     IntegrityError,
@@ -103,6 +104,14 @@ def test_csv_registers_every_row(ledger: Ledger, tmp_path: Path) -> None:
     assert ledger.verify().events == 6
 
 
+def test_csv_with_a_column_twice_is_refused(ledger: Ledger, tmp_path: Path) -> None:
+    csv = tmp_path / "twice.csv"
+    csv.write_text(f"nhs_number,destination,destination\n{NHS[0]},RXH,R1K\n")
+    with pytest.raises(InvalidValue, match="destination appear more than once"):
+        ledger.register_csv(csv, operator="admin")
+    assert ledger.list_media() == []
+
+
 def test_scan_refusals_and_duplicates(ledger: Ledger, clock: Clock) -> None:
     media_id = register(ledger)
     assert ledger.scan("dispatch", media_id, operator="post").outcome == "recorded"
@@ -166,13 +175,35 @@ def test_record_events_is_idempotent(ledger: Ledger, clock: Clock) -> None:
         event_id="8f0c4d55-2a2b-4a44-9d0e-0d6f2f0e1111",
         action="receive",
         at=event.at + timedelta(days=2),
+        recorded_at=event.at + timedelta(days=2, hours=1),
         seq=None,
     )
-    assert ledger.record_events([later]) == ([later], [])
+    with pytest.raises(InvalidTime, match="future"):
+        ledger.record_events([later])
+    clock.advance(days=3)
+    recorded, already = ledger.record_events([later, later])
+    assert (len(recorded), already) == (1, [])
+    assert recorded[0].recorded_at == clock.now  # recorded here now: head_at(T) never moves
+    assert recorded[0].detail["recorded_elsewhere_at"] == to_text(later.recorded_at)
     assert ledger.record_events([later]) == ([], [later])
     assert ledger.show(media_id).state.status == Status.RECEIVED
     with pytest.raises(UnknownMedia):
         ledger.record_events([replace(later, event_id="1" * 36, media_id="RXH000000019")])
+
+
+def test_scans_dated_in_the_future_are_refused(ledger: Ledger, clock: Clock) -> None:
+    media_id = register(ledger)
+    result = ledger.scan("dispatch", media_id, operator="post", at=clock.now + timedelta(hours=1))
+    assert result.outcome == "refused" and "in the future" in (result.reason or "")
+    assert ledger.verify().events == 1
+
+
+def test_an_event_id_is_recorded_once_across_media(ledger: Ledger) -> None:
+    first, second = register(ledger), register(ledger)
+    event_id = "5b0a9a40-53f1-4f4f-8f43-0c1a7c2e0001"
+    assert ledger.scan("dispatch", first, operator="post", event_id=event_id).outcome == "recorded"
+    again = ledger.scan("dispatch", second, operator="post", event_id=event_id)
+    assert again.outcome == "refused" and "another medium" in (again.reason or "")
 
 
 def test_init_refuses_existing_ledger(db_path: Path) -> None:

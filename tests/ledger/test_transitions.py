@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from ledger.events import Event
-from ledger.transitions import TRANSITIONS, Status, duplicate_of, fold
+from ledger.transitions import TRANSITIONS, Status, duplicate_of, fold, voided_ids
 
 T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -74,6 +74,20 @@ def test_correction_voids_an_event_and_a_second_correction_restores_it() -> None
     assert fold("RGT00000042X", [*events, fix]).status == Status.DISPATCHED
     undo = ev("correct", 4, 5, voids=fix.event_id, reason="it was right")
     assert fold("RGT00000042X", [*events, fix, undo]).status == Status.LOST
+
+
+def test_corrections_of_corrections_to_any_depth() -> None:
+    dispatch = ev("dispatch", 1, 2)
+    events = [registered(), dispatch]
+    c1 = ev("correct", 2, 3, voids=dispatch.event_id, reason="not sent")
+    c2 = ev("correct", 3, 4, voids=c1.event_id, reason="it was sent")
+    c3 = ev("correct", 4, 5, voids=c2.event_id, reason="no, it was not")
+    statuses = [
+        fold("RGT00000042X", events[:2] + chain).status
+        for chain in ([], [c1], [c1, c2], [c1, c2, c3])
+    ]
+    assert statuses == [Status.DISPATCHED, Status.REGISTERED, Status.DISPATCHED, Status.REGISTERED]
+    assert voided_ids([*events, c1, c2, c3]) == {dispatch.event_id, c2.event_id}
 
 
 def test_duplicate_window() -> None:

@@ -69,3 +69,25 @@ def test_every_report_command_has_help() -> None:
             result = runner.invoke(app, [group, command, "--help"])
             assert result.exit_code == 0 and "Usage" in result.output
     assert runner.invoke(app, ["transfer", "--help"]).exit_code == 0
+
+
+def test_months_beyond_the_calendar_are_one_line_errors(book: Book, tmp_path: Path) -> None:
+    for month in ("0001-01", "1899-12", "9999-01", "9999-12"):
+        code, out = custody(tmp_path, "report", "monthly", "--month", month)
+        assert (code, out) == (
+            1,
+            f"error: --month '{month}' is out of range: give a month from 1900-01 to 9998-12\n",
+        )
+    for month in ("1900-01", "9998-12"):
+        code, out = custody(tmp_path, "report", "monthly", "--month", month, "-f", "csv")
+        assert code == 0 and out.startswith("partner,sent,")
+
+
+def test_incidents_since_after_as_of_is_a_one_line_error(book: Book, tmp_path: Path) -> None:
+    args = ("report", "incidents", "--since", "2026-01-31", "--as-of", "2026-01-30")
+    code, out = custody(tmp_path, *args)
+    assert (code, out) == (
+        1,
+        "error: --since 2026-01-31 is after --as-of 2026-01-30: "
+        "give a period that starts on or before the day it ends\n",
+    )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from ledger.api import Ledger
+from ledger.errors import InvalidValue
 from ledger.events import Event
+from ledger.manifests import export_manifest, import_manifest
 from ledger.reasons import INCIDENT_REASONS
 from reports.incidents import RULES, incidents
 from reports.thresholds import Thresholds
@@ -187,3 +191,54 @@ def test_descriptions_carry_no_patient_identifiers(book: Book, media: dict[str, 
 
 def test_rules_are_the_reason_codes_in_order() -> None:
     assert [code for code, _ in RULES] == list(INCIDENT_REASONS)
+
+
+def test_a_receiver_finds_only_the_incidents_of_discs_it_holds(book: Book, tmp_path: Path) -> None:
+    """At RGN: RGT's discs announced by manifest, and one that came unannounced.
+
+    RGN never records passwords or encryption decisions for discs it did not
+    send, and it does not post them, so the sender's reasons are not RGN's.
+    """
+    encrypted = book.register("2026-01-05 09:00")
+    bare = book.register("2026-01-05 09:10", encrypted=False)  # no exception: RGT's incident
+    enclosed = book.register("2026-01-05 09:20")
+    book.password(enclosed, "2026-01-05 09:30", via="enclosed")
+    missing = book.register("2026-01-05 09:40")
+    for media_id in (encrypted, bare, enclosed, missing):
+        book.scan("dispatch", media_id, "2026-01-05 10:00")
+    rgn = Ledger.create(str(tmp_path / "rgn.db"), "RGN", "North", clock=lambda: book.now[0])
+    rgn.add_org("RGT", "Home Trust")
+    assert import_manifest(rgn, export_manifest(book.ledger, "RGN"), operator="post").recorded
+    stranger = "RJ100000001U"
+    for media_id in (encrypted, bare, enclosed, stranger):
+        assert rgn.scan("receive", media_id, operator="post", at=uk("2026-01-06 10:00")).event_id
+    # Any medium: a failed import, a scan out of order (imported without going to PACS).
+    rgn.scan("to-pacs", encrypted, operator="post", at=uk("2026-01-06 11:00"))
+    rgn.scan("import-failed", encrypted, operator="post", at=uk("2026-01-07 10:00"))
+    rgn.scan("imported", stranger, operator="post", at=uk("2026-01-07 11:00"))
+
+    df = incidents(rgn, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    assert set(zip(df["media_id"], df["reason"], strict=True)) == {
+        (encrypted, "import-failed"),
+        (stranger, "sequence-anomaly"),
+    }
+    # The sender sees its own: the unencrypted disc, the enclosed password, the
+    # passwords never sent, and the disc that never arrived.
+    sent = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    assert set(zip(sent["media_id"], sent["reason"], strict=True)) == {
+        (bare, "unencrypted-no-exception"),
+        (enclosed, "password-enclosed"),
+        (encrypted, "password-not-sent"),
+        (missing, "password-not-sent"),
+        (missing, "overdue-receipt"),
+        (enclosed, "overdue-receipt"),
+        (encrypted, "overdue-receipt"),
+        (bare, "overdue-receipt"),
+    }
+
+
+def test_since_after_as_of_is_an_error(book: Book) -> None:
+    with pytest.raises(InvalidValue, match="--since 2026-01-31 is after --as-of 2026-01-30"):
+        incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 31))
+    one_day = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 30))
+    assert one_day.empty

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from ledger.api import Ledger
+from ledger.manifests import export_manifest, import_manifest
 from ledger.reasons import UNRECONCILED_REASONS
 from reports.thresholds import Thresholds
 from reports.unreconciled import RULES, unreconciled
@@ -140,30 +143,73 @@ def test_unexpected_arrival_is_flagged_at_once_and_names_its_issuer() -> None:
     assert media["issuer"].tolist() == ["RGN"]
 
 
-def test_receiver_sees_expected_not_arrived_and_unexpected(book: Book, tmp_path) -> None:
-    """At RGN: two discs announced by RGT's manifest (one arrives), one arrives unannounced."""
-    from ledger.api import Ledger
-    from ledger.manifests import export_manifest, import_manifest
-
-    announced = [book.register("2026-01-05 10:00"), book.register("2026-01-05 11:00")]
+def receiver(book: Book, tmp_path: Path, discs: int) -> tuple[Ledger, list[str]]:
+    """RGN's ledger, with `discs` of RGT's discs (dispatched Tue 6 Jan) announced by manifest."""
+    announced = [book.register(f"2026-01-05 {10 + k:02d}:00") for k in range(discs)]
     for media_id in announced:
         book.scan("dispatch", media_id, "2026-01-06 09:00")
     manifest = export_manifest(book.ledger, "RGN")
-
     now = book.now
     rgn = Ledger.create(
         str(tmp_path / "rgn.db"), "RGN", "North Partner Trust", clock=lambda: now[0]
     )
     rgn.add_org("RGT", "Home Trust")
     assert import_manifest(rgn, manifest, operator="post").recorded
+    return rgn, announced
+
+
+def scan(ledger: Ledger, action: str, media_id: str, at: str) -> None:
+    result = ledger.scan(action, media_id, operator="post", at=uk(at))
+    assert result.outcome == "recorded", result
+
+
+def test_receiver_sees_expected_not_arrived_and_unexpected(book: Book, tmp_path: Path) -> None:
+    """At RGN: two discs announced by RGT's manifest (one arrives), one arrives unannounced."""
+    rgn, announced = receiver(book, tmp_path, 2)
     stranger = "RJ100000001U"
     for code, at in ((announced[0], "2026-01-07 10:00"), (stranger, "2026-01-08 10:00")):
-        result = rgn.scan("receive", code, operator="post", at=uk(at))
-        assert result.outcome == "recorded", result
+        scan(rgn, "receive", code, at)
 
     df = unreconciled(rgn, date(2026, 1, 16), Thresholds())
     found = dict(zip(df["media_id"], df["reason"], strict=True))
-    assert found == {announced[1]: "expected-not-arrived", stranger: "unexpected-arrival"}
+    assert found == {
+        # Received Wed 7 Jan and still at the desk: 7 working days by Fri 16 Jan.
+        announced[0]: "not-sent-to-pacs",
+        announced[1]: "expected-not-arrived",
+        stranger: "unexpected-arrival",
+    }
     # Dispatched Tue 6 Jan; as of Fri 16 Jan: 7-9 and 12-16 Jan, 8 working days.
     row = df[df["media_id"] == announced[1]].iloc[0]
     assert row["working_days"] == 8
+
+
+def test_partner_discs_received_here_get_the_pacs_reasons(book: Book, tmp_path: Path) -> None:
+    """Expected and unexpected discs at RGN's desk and PACS team are chased like our own."""
+    rgn, (desk, pacs, failed) = receiver(book, tmp_path, 3)
+    strangers = {"desk": "RJ100000001U", "pacs": "RJ100000002S", "failed": "RJ100000003Q"}
+    for media_id in (desk, pacs, failed, *strangers.values()):
+        scan(rgn, "receive", media_id, "2026-01-07 10:00")  # Wed
+    for media_id in (pacs, failed, strangers["pacs"], strangers["failed"]):
+        scan(rgn, "to-pacs", media_id, "2026-01-07 11:00")
+    for media_id in (failed, strangers["failed"]):
+        scan(rgn, "import-failed", media_id, "2026-01-08 10:00")
+
+    df = unreconciled(rgn, date(2026, 1, 12), Thresholds())  # Mon: 3 working days on
+    found = dict(zip(df["media_id"], df["reason"], strict=True))
+    assert found == {
+        desk: "not-sent-to-pacs",
+        pacs: "not-imported",
+        failed: "import-failed",
+        # Still at the desk: followed up with its sender first.
+        strangers["desk"]: "unexpected-arrival",
+        # Handed to the PACS team: what is outstanding now is theirs.
+        strangers["pacs"]: "not-imported",
+        strangers["failed"]: "import-failed",
+    }
+    # The thresholds apply as to our own discs: nothing but the arrivals on Thu 8 Jan.
+    early = unreconciled(rgn, date(2026, 1, 8), Thresholds())
+    assert dict(zip(early["media_id"], early["reason"], strict=True)) == {
+        failed: "import-failed",
+        strangers["desk"]: "unexpected-arrival",
+        strangers["failed"]: "import-failed",
+    }
