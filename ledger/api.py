@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ledger import store
-from ledger.clock import FUTURE_TOLERANCE, london, parse_time, to_text, utcnow
+from ledger.clock import LONDON, in_future, london, parse_time, to_text, utcnow
 from ledger.errors import (
     BulkRejected,
     CustodyError,
@@ -261,7 +261,11 @@ class Ledger:
         now = self.clock()
         if at is None:
             return now
-        return parse_time(at.isoformat(), now)
+        # A time with no zone is UK local, as when typed.
+        at = (at if at.tzinfo else at.replace(tzinfo=LONDON)).astimezone(UTC)
+        if in_future(at, now):
+            raise InvalidTime(f"{london(at)} (UK time) is in the future")
+        return at
 
     # -- registration ---------------------------------------------------------------
 
@@ -451,7 +455,7 @@ class Ledger:
         media_id = str(parsed)
         now = self.clock()
         when = at or now
-        if when > now + FUTURE_TOLERANCE:
+        if in_future(when, now):
             return ScanResult(
                 code, "refused", media_id, reason=f"{media_id}: dated {london(when)}, in the future"
             )
@@ -656,7 +660,7 @@ class Ledger:
         unique = list({e.event_id: e for e in events}.values())
         now = self.clock()
         for e in unique:
-            if e.at > now + FUTURE_TOLERANCE:
+            if in_future(e.at, now):
                 raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated in the future")
         with self._tx(write=True) as conn:
             seen = store.known_event_ids(conn, [e.event_id for e in unique])

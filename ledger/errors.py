@@ -56,10 +56,6 @@ class InvalidValue(CustodyError):
     """A field whose value is not allowed (kind, route, accession, study UID...)."""
 
 
-class MissingException(CustodyError):
-    """An unencrypted medium registered without the exception details the guidance requires."""
-
-
 class BulkRejected(CustodyError):
     """A bulk file with bad rows: nothing was written; `problems` lists every row."""
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ledger import store
 from ledger.api import Ledger
-from ledger.clock import FUTURE_TOLERANCE, from_text, to_text
+from ledger.clock import from_text, in_future, to_text
 from ledger.errors import (
     CustodyError,
     DigestMismatch,
@@ -575,7 +575,7 @@ def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
         )
     partner = ledger.org(receipts.sender).code
     events = _receipt_events(receipts)
-    latest = ledger.clock() + FUTURE_TOLERANCE
+    now = ledger.clock()
     skipped = []
     known: list[Event] = []
     theirs: set[str] = set()  # event IDs of the partner's events accepted from this file
@@ -586,7 +586,7 @@ def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
                 if parse_media_id(e.media_id).issuer == home
                 else []
             )
-            problem = _receipt_problem(e, home, partner, latest, history, theirs)
+            problem = _receipt_problem(e, home, partner, now, history, theirs)
             if problem:
                 skipped.append(f"{e.media_id} {e.action} {e.event_id}: {problem}")
             else:
@@ -602,7 +602,7 @@ def _receipt_problem(
     e: Event,
     home: str,
     partner: str,
-    latest: datetime,
+    now: datetime,
     history: list[Event],
     theirs: set[str],
 ) -> str | None:
@@ -613,7 +613,7 @@ def _receipt_problem(
         return "not registered in this ledger"
     if e.site != partner:
         return f"recorded at {e.site}: {partner} may send only its own events"
-    if e.at > latest or e.recorded_at > latest:
+    if in_future(e.at, now) or in_future(e.recorded_at, now):
         return f"dated in the future ({to_text(max(e.at, e.recorded_at))})"
     if e.action == Action.CORRECT:
         voids = e.detail.get("voids")
