@@ -74,7 +74,7 @@ def scan(
     if not codes:
         from cli.station import start_station
 
-        if at:
+        if at is not None:
             raise InvalidValue("a station scans now: --at is for codes given on the command line")
         if disc is not None:
             raise InvalidValue("--disc describes one disc: scan one code with it")
@@ -93,7 +93,7 @@ def scan(
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()
-    when = ledger.when(at) if at else None
+    when = ledger.when(at) if at is not None else None
     detail: dict[str, object] | None = None
     notes: list[str] = []
     if disc is not None:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ledger import store
-from ledger.clock import LONDON, in_future, london, parse_time, to_text, utcnow
+from ledger.clock import check_time, london, out_of_range, parse_time, to_text, utcnow
 from ledger.errors import (
     BulkRejected,
     CustodyError,
@@ -268,20 +268,15 @@ class Ledger:
     # -- times ------------------------------------------------------------------------
 
     def when(self, text: str | None) -> datetime:
-        """When something happened: a typed ISO 8601 time (not in the future), or now."""
+        """When something happened: a typed ISO 8601 time (2000 to now), or now if None."""
         now = self.clock()
         return now if text is None else parse_time(text, now)
 
     def _check_at(self, at: datetime | None) -> datetime:
-        """A given time, refused if it is in the future."""
+        """A given time, refused before 2000 or in the future; None is now."""
         now = self.clock()
-        if at is None:
-            return now
         # A time with no zone is UK local, as when typed.
-        at = (at if at.tzinfo else at.replace(tzinfo=LONDON)).astimezone(UTC)
-        if in_future(at, now):
-            raise InvalidTime(f"{london(at)} (UK time) is in the future")
-        return at
+        return now if at is None else check_time(at, now)
 
     # -- registration ---------------------------------------------------------------
 
@@ -548,11 +543,10 @@ class Ledger:
             return ScanResult(code, "refused", reason=str(exc))
         media_id = str(parsed)
         now = self.clock()
-        when = at or now
-        if in_future(when, now):
-            return ScanResult(
-                code, "refused", media_id, reason=f"{media_id}: dated {london(when)}, in the future"
-            )
+        try:
+            when = now if at is None else check_time(at, now)
+        except InvalidTime as exc:
+            return ScanResult(code, "refused", media_id, reason=f"{media_id}: dated {exc}")
         # On PostgreSQL the medium is read without the chain lock, so stations do not queue
         # behind each other's reads; if another station wrote to it meanwhile, read again.
         for _attempt in range(SCAN_ATTEMPTS):
@@ -754,8 +748,9 @@ class Ledger:
         unique = list({e.event_id: e for e in events}.values())
         now = self.clock()
         for e in unique:
-            if in_future(e.at, now):
-                raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated in the future")
+            problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
+            if problem:
+                raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated {problem}")
         with self._tx(write=True) as conn:
             seen = store.known_event_ids(conn, [e.event_id for e in unique])
             fresh = [

@@ -76,6 +76,10 @@ class IntegrityError(CustodyError):
     """The ledger's hash chain does not verify: something was edited, deleted or inserted."""
 
 
+class MalformedEvent(IntegrityError):
+    """A stored event that cannot be read (a time not in the stored form)."""
+
+
 class JournalError(CustodyError):
     """A station's offline journal cannot be written or read (disk full, no permission)."""
 
