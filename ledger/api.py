@@ -30,13 +30,21 @@ from ledger.errors import (
     LedgerExists,
     LedgerNotFound,
     LedgerUnreachable,
+    NoAcknowledgement,
     NotCorrectable,
+    NotDispatched,
     UnknownEvent,
     UnknownMedia,
     UnknownOrganisation,
 )
 from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash, new_event_ids
-from ledger.ids import check_ods, next_media_id, parse_media_id
+from ledger.handover import (
+    HandoverFacts,
+    acknowledgement_detail,
+    acknowledgement_problem,
+    handover_facts,
+)
+from ledger.ids import TrackingRef, check_ods, next_media_id, parse_media_id, parse_tracking
 from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import (
@@ -99,6 +107,14 @@ class ScanResult(NamedTuple):
     anomaly: str | None = None
     event_id: str | None = None
     state: MediaState | None = None
+
+
+class TrackingResult(NamedTuple):
+    """A tracking reference attached: the events recorded, and media that carried it already."""
+
+    ref: TrackingRef
+    recorded: list[Event]
+    already: list[str]
 
 
 class VerifyReport(NamedTuple):
@@ -424,6 +440,84 @@ class Ledger:
                 self._record(conn, media_id, events, event)
                 recorded.append(event)
         return recorded
+
+    def attach_tracking(
+        self,
+        codes: Sequence[str],
+        ref: str,
+        *,
+        operator: str,
+        site: str | None = None,
+        at: datetime | None = None,
+    ) -> TrackingResult:
+        """Attach a parcel's tracking reference to the dispatch of each medium: one `tracking`
+        event each, in one transaction, all or nothing.
+
+        An S10 reference must pass its check digit; another courier's is kept as given. A
+        medium with no dispatch recorded raises NotDispatched; one whose current dispatch
+        already carries this reference is left as it is.
+        """
+        tracking = parse_tracking(ref)
+        media_ids = list(dict.fromkeys(str(parse_media_id(code)) for code in codes))
+        if not media_ids:
+            raise InvalidValue("no media to attach the tracking reference to")
+        when = self._check_at(at)
+        where = self.org(site).code if site else self.home.code
+        recorded, already = [], []
+        with self._tx(write=True) as conn:
+            for media_id in media_ids:
+                events = self._events_or_fail(conn, media_id)
+                state = fold(media_id, events)
+                if state.dispatched_at is None:
+                    raise NotDispatched(
+                        f"{media_id}: no dispatch recorded, so no parcel to track: scan its "
+                        "dispatch first"
+                    )
+                if state.tracking == tracking.text:
+                    already.append(media_id)
+                    continue
+                detail = {"ref": tracking.text, "s10": tracking.s10}
+                event = self._event(media_id, Action.TRACKING, when, where, operator, detail)
+                self._record(conn, media_id, events, event)
+                recorded.append(event)
+        return TrackingResult(tracking, recorded, already)
+
+    def acknowledge_handover(
+        self,
+        code: str,
+        *,
+        acknowledged_by: str,
+        relationship: str = "patient",
+        operator: str,
+        at: datetime | None = None,
+    ) -> Event:
+        """Record that the recipient of an unencrypted disc signed the handover form."""
+        try:
+            detail = acknowledgement_detail(acknowledged_by, relationship)
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from None
+        media_id = str(parse_media_id(code))
+        when = self._check_at(at)
+        with self._tx(write=True) as conn:
+            events = self._events_or_fail(conn, media_id)
+            problem = acknowledgement_problem(fold(media_id, events))
+            if problem:
+                raise NoAcknowledgement(problem)
+            event = self._event(
+                media_id, Action.ACKNOWLEDGED, when, self.home.code, operator, detail
+            )
+            self._record(conn, media_id, events, event)
+        return event
+
+    def handover_facts(self, code: str) -> HandoverFacts:
+        """What the handover form prints for a medium; NoAcknowledgement if it has no handover."""
+        media_id = parse_media_id(code)
+        state = self.show(str(media_id)).state
+        home = self.home
+        try:
+            return handover_facts(state, media_id.grouped, home.name, home.address or "")
+        except ValueError as exc:
+            raise NoAcknowledgement(str(exc)) from None
 
     def scan(
         self,
@@ -767,6 +861,20 @@ class Ledger:
                 f"(last #{last_seq}): events were deleted from the end"
             )
         return VerifyReport(count, prev)
+
+
+def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) -> TrackingRef | None:
+    """A tracking reference given with a scan, checked before anything is recorded."""
+    if ref is None:
+        return None
+    if action != Action.DISPATCH:
+        raise InvalidValue("--tracking goes with dispatch: it is the parcel's reference")
+    if station:
+        raise InvalidValue(
+            "at the station, scan the parcel's tracking barcode after its discs "
+            "(--tracking is for media IDs given on the command line)"
+        )
+    return parse_tracking(ref)
 
 
 def _issue_ids(conn: sa.Connection, issuer: str, count: int) -> list[str]:

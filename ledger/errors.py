@@ -122,3 +122,15 @@ class LedgerBusy(CustodyError):
 
 class PermissionDenied(CustodyError):
     """The database account may not do this (a station account that may only scan and read)."""
+
+
+class InvalidTrackingRef(CustodyError):
+    """A parcel tracking reference that is empty, too long, or an S10 code with a wrong check."""
+
+
+class NotDispatched(CustodyError):
+    """A tracking reference for a medium that has no dispatch recorded to attach it to."""
+
+
+class NoAcknowledgement(CustodyError):
+    """A handover acknowledgement for a medium whose exception needs none (or no exception)."""

@@ -45,6 +45,10 @@ class Action(StrEnum):
     # The IR1 workflow: a filed form's reference, and its closure. Status is unchanged.
     IR1_FILED = "ir1-filed"
     IR1_CLOSED = "ir1-closed"
+    # The parcel's tracking reference, attached to a dispatch after the fact. Status is unchanged.
+    TRACKING = "tracking"
+    # The recipient of an unencrypted disc signed that they understand the risk. Status unchanged.
+    ACKNOWLEDGED = "acknowledged"
 
 
 SCAN_ACTIONS = (
