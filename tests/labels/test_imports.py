@@ -1,4 +1,4 @@
-"""Import rules: `labels` is light to import and uses only IDs, errors and private files from the ledger."""
+"""Import rules: `labels` is light and uses only IDs, errors and private files from the ledger."""
 
 import ast
 import subprocess
