@@ -80,6 +80,10 @@ class MalformedEvent(IntegrityError):
     """A stored event that cannot be read (a time not in the stored form)."""
 
 
+class OutputNotWritable(CustodyError):
+    """An output file that cannot be written (missing folder, a folder given, no permission)."""
+
+
 class JournalError(CustodyError):
     """A station's offline journal cannot be written or read (disk full, no permission)."""
 
