@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -34,8 +35,18 @@ from tests.safety.hazard_log import (
 
 PLUGIN = ["-p", "tests.safety.outcomes_plugin", "-p", "no:cacheprovider", "-o", "addopts="]
 # Orthanc's tests run only inside scripts/netns.sh (scripts/test.sh does so under CI=true, where
-# the Orthanc fixture fails rather than skips); here they are checked for markers, not run.
+# the Orthanc fixture fails rather than skips); here they are collected and checked for skip
+# markers, not run.
 NOT_RUN_HERE = "orthanc"
+
+
+class CiRun(NamedTuple):
+    """What a pytest run of every test the log names, under CI=true, collected and did."""
+
+    collected: dict[str, list[str]]  # node ID: marker names
+    deselected: list[str]
+    outcomes: dict[str, dict[str, str]]  # node ID: {phase: outcome}
+    output: str
 
 
 @pytest.fixture(scope="module")
@@ -44,23 +55,24 @@ def log() -> Log:
 
 
 @pytest.fixture(scope="module")
-def collected(log: Log, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """{node ID: marker names} of every test in the files the log names, as CI collects them."""
-    files = sorted({node.split("::")[0] for node in cited_tests(log)})
-    missing = [f for f in files if not (ROOT / f).is_file()]
+def ci_run(log: Log, tmp_path_factory: pytest.TempPathFactory) -> CiRun:
+    """Every test the log names, run as CI runs them (CI=true), in a pytest of its own."""
+    cited = cited_tests(log)
+    missing = sorted({n.split("::")[0] for n in cited if not (ROOT / n.split("::")[0]).is_file()})
     assert missing == [], f"the hazard log names tests in files that do not exist: {missing}"
-    out = tmp_path_factory.mktemp("collect") / "collected.json"
-    env = {**os.environ, "CI": "true", "CUSTODY_COLLECTED_OUT": str(out)}
+    out = tmp_path_factory.mktemp("ci") / "seen.json"
+    env = {**os.environ, "CI": "true", "CUSTODY_SAFETY_OUT": str(out)}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", *PLUGIN, "--collect-only", "-q", *files],
+        [sys.executable, "-m", "pytest", *PLUGIN, "-q", "-m", f"not {NOT_RUN_HERE}", *cited],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return dict(json.loads(out.read_text()))
+    seen = json.loads(out.read_text())
+    output = (run.stdout + run.stderr)[-4000:]
+    return CiRun(seen["collected"], seen["deselected"], seen["outcomes"], output)
 
 
 def test_the_log_is_well_formed(log: Log) -> None:
@@ -108,47 +120,45 @@ def test_the_log_and_the_case_name_the_version_in_pyproject(log: Log) -> None:
     assert f"**Applies to:** custody {version} " in case
 
 
-def test_every_named_test_is_collected(log: Log, collected: dict[str, list[str]]) -> None:
-    unknown = [node for node in cited_tests(log) if not matching(node, set(collected))]
+def test_every_named_test_is_collected(log: Log, ci_run: CiRun) -> None:
+    # One unknown ID stops pytest collecting any: then its "not found" lines name the culprits.
+    not_found = [
+        str(Path(found).relative_to(ROOT)) if found.startswith("/") else found
+        for found in re.findall(r"ERROR: not found: (\S+)", ci_run.output)
+    ]
+    unknown = not_found or [
+        node for node in cited_tests(log) if not matching(node, set(ci_run.collected))
+    ]
     assert unknown == [], (
         "the hazard log names tests that pytest does not collect (renamed or moved? update "
-        f"docs/safety/hazards.toml and run scripts/hazard-log.sh): {unknown}"
+        f"docs/safety/hazards.toml and run scripts/hazard-log.sh): {unknown}\n{ci_run.output}"
     )
 
 
-def test_no_named_test_is_marked_to_skip(log: Log, collected: dict[str, list[str]]) -> None:
+def test_no_named_test_is_marked_to_skip(log: Log, ci_run: CiRun) -> None:
     marked = {
         case: markers
         for node in cited_tests(log)
-        for case in matching(node, set(collected))
-        if {"skip", "xfail"} & set(markers := collected[case])
+        for case in matching(node, set(ci_run.collected))
+        if {"skip", "xfail"} & set(markers := ci_run.collected[case])
         or (NOT_RUN_HERE in markers and "skipif" in markers)
     }
     assert marked == {}
 
 
-def test_every_named_test_passes_under_ci_and_none_skips(
-    log: Log, collected: dict[str, list[str]], tmp_path: Path
-) -> None:
+def test_every_named_test_passes_under_ci_and_none_skips(log: Log, ci_run: CiRun) -> None:
     if server_problem() and os.environ.get("CI", "").lower() != "true":
         pytest.skip("the named tests include PostgreSQL ones: " + (server_problem() or ""))
-    cases = [c for n in cited_tests(log) for c in matching(n, set(collected))]
-    to_run = sorted({c for c in cases if NOT_RUN_HERE not in collected[c]})
-    out = tmp_path / "outcomes.json"
-    env = {**os.environ, "CI": "true", "CUSTODY_OUTCOMES_OUT": str(out)}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", *PLUGIN, "-q", *to_run],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    outcomes = json.loads(out.read_text())
-    not_passed = {c: o for c, o in outcomes.items() if set(o) != {"passed"}}
-    never_ran = [c for c in to_run if c not in outcomes]
-    assert (not_passed, never_ran) == ({}, []), run.stdout[-4000:]
-    assert run.returncode == 0, run.stdout[-4000:]
+    cases = {c for n in cited_tests(log) for c in matching(n, set(ci_run.collected))}
+    assert {c for c in cases if NOT_RUN_HERE in ci_run.collected[c]} == set(ci_run.deselected)
+    to_run = sorted(cases - set(ci_run.deselected))
+    not_passed = {
+        case: ci_run.outcomes.get(case)
+        for case in to_run
+        if ci_run.outcomes.get(case, {}).get("call") != "passed"
+        or set(ci_run.outcomes[case].values()) != {"passed"}
+    }
+    assert not_passed == {}, ci_run.output
 
 
 # -- the checks themselves can fail ---------------------------------------------------------
