@@ -20,6 +20,10 @@ class LedgerUnreachable(CustodyError):
     """The database cannot be reached (server down, share gone)."""
 
 
+class LedgerReadOnly(CustodyError):
+    """A write to a ledger this account can only read (an archive copy, a read-only share)."""
+
+
 class InvalidMediaId(CustodyError):
     """Text that is not a media ID at all."""
 
