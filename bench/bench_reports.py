@@ -349,6 +349,8 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "anomalies": 1 if skipped else 0,
                 "first_anomaly_at": at("receive") if skipped else None,
                 "first_anomaly": anomaly_text if skipped else None,
+                "tracking": None,
+                "acknowledged_at": None,
             }
             rows.append(tuple(row[c] for c in cols))
         db.executemany(

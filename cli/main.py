@@ -84,6 +84,7 @@ from cli import (  # noqa: E402, F401
     disc,
     handover,
     ir1,
+    keys,
     label,
     manifest,
     media,

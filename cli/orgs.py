@@ -9,6 +9,12 @@ import typer
 from cli.context import ledger_target, open_ledger
 from cli.main import app
 
+PUBLIC_KEY = typer.Option(
+    None,
+    "--public-key",
+    help="The partner's public key (as its `custody key show` prints it): its manifests and "
+    "receipts must then be signed with it.",
+)
 org_app = typer.Typer(help="Partner organisations (destinations and senders), by ODS code.")
 app.add_typer(org_app, name="org")
 
@@ -36,10 +42,26 @@ def org_add(
     code: str = typer.Argument(..., help="ODS code, 3 to 5 capitals and digits."),
     name: str = typer.Option(..., "--name", help="The organisation's name."),
     address: str = typer.Option(None, "--address", help="Postal address (for return labels)."),
+    public_key: str = PUBLIC_KEY,
 ) -> None:
     """Add a partner organisation."""
-    org = open_ledger(ctx).add_org(code, name, address)
-    typer.echo(f"added {org.code} {org.name}")
+    org = open_ledger(ctx).add_org(code, name, address, public_key)
+    typer.echo(f"added {org.code} {org.name}" + (" with its public key" if org.public_key else ""))
+
+
+@org_app.command("edit")
+def org_edit(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="ODS code of the organisation."),
+    name: str = typer.Option(None, "--name", help="Its new name."),
+    address: str = typer.Option(None, "--address", help="Its new postal address."),
+    public_key: str = PUBLIC_KEY,
+) -> None:
+    """Change a partner's name, address or public key."""
+    org = open_ledger(ctx).edit_org(code, name=name, address=address, public_key=public_key)
+    typer.echo(
+        f"changed {org.code} {org.name}" + (f"; public key {org.public_key}" if public_key else "")
+    )
 
 
 @org_app.command("list")

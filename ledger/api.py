@@ -11,12 +11,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import store
+from ledger import integrity, signing, store
 from ledger.clock import check_time, london, out_of_range, parse_time, to_text, utcnow
 from ledger.errors import (
     BulkRejected,
@@ -30,14 +30,16 @@ from ledger.errors import (
     LedgerExists,
     LedgerNotFound,
     LedgerUnreachable,
+    MalformedEvent,
     NoAcknowledgement,
     NotCorrectable,
     NotDispatched,
+    SigningKeyError,
     UnknownEvent,
     UnknownMedia,
     UnknownOrganisation,
 )
-from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash, new_event_ids
+from ledger.events import SCAN_ACTIONS, Action, Event, new_event_ids
 from ledger.handover import (
     HandoverFacts,
     acknowledgement_detail,
@@ -67,10 +69,14 @@ from ledger.transitions import (
     voided_ids,
 )
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
 SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
 SERIALS: sa.Table = SerialCounter.__table__  # type: ignore[attr-defined]
 DUPLICATE_WINDOW = timedelta(seconds=10)
+SIGNING_KEY_SETTING = "signing_public_key"
 SCAN_ATTEMPTS = 50
 CSV_COLUMNS = (
     "nhs_number",
@@ -97,6 +103,7 @@ class Org(NamedTuple):
     name: str
     address: str | None
     home: bool
+    public_key: str | None = None  # a partner's: its manifests and receipts must be signed
 
 
 class ScanResult(NamedTuple):
@@ -118,6 +125,19 @@ class TrackingResult(NamedTuple):
     ref: TrackingRef
     recorded: list[Event]
     already: list[str]
+
+
+class Checkpoint(NamedTuple):
+    """A signed chain head: `DIGEST@COUNT`, when, by which key."""
+
+    events: int
+    digest: str
+    signed_at: str
+    public_key: str
+    signature: str
+
+    def __str__(self) -> str:
+        return f"{self.digest}@{self.events}"
 
 
 class VerifyReport(NamedTuple):
@@ -238,7 +258,9 @@ class Ledger:
         if self._home is None:
             with self._tx() as conn:
                 try:
-                    row = conn.execute(sa.select(ORGS).where(ORGS.c.home == sa.true())).first()
+                    # Named columns: a ledger at an older schema is then told to upgrade.
+                    columns = (ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home)
+                    row = conn.execute(sa.select(*columns).where(ORGS.c.home == sa.true())).first()
                 except sa.exc.OperationalError:
                     row = None
                 except sa.exc.ProgrammingError:
@@ -250,23 +272,60 @@ class Ledger:
 
     # -- organisations --------------------------------------------------------------
 
-    def add_org(self, code: str, name: str, address: str | None = None) -> Org:
-        """Add a partner organisation (destination or sender)."""
+    def add_org(
+        self, code: str, name: str, address: str | None = None, public_key: str | None = None
+    ) -> Org:
+        """Add a partner organisation (destination or sender), with its public key if known."""
         code = check_ods(code)
         if not name.strip():
             raise InvalidValue("an organisation needs a name")
         name, address = _org_texts(name, address)
+        public_key = _public_key(public_key) if public_key is not None else None
         with self._tx(write=True) as conn:
             if conn.execute(sa.select(ORGS.c.code).where(ORGS.c.code == code)).first():
                 raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
-            conn.execute(sa.insert(ORGS).values(code=code, name=name, address=address, home=False))
-        return Org(code, name, address, False)
+            conn.execute(
+                sa.insert(ORGS).values(
+                    code=code, name=name, address=address, home=False, public_key=public_key
+                )
+            )
+        return Org(code, name, address, False, public_key)
+
+    def edit_org(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        address: str | None = None,
+        public_key: str | None = None,
+    ) -> Org:
+        """Change an organisation's name, address or public key (only those given)."""
+        org = self.org(code)
+        changes: dict[str, Any] = {}
+        if name is not None or address is not None:
+            new_name, new_address = _org_texts(
+                name if name is not None else org.name,
+                address if address is not None else org.address,
+            )
+            changes.update(name=new_name, address=new_address)
+        if public_key is not None:
+            if org.home:
+                raise InvalidValue(
+                    f"{org.code} is this ledger: its key is the one `custody key init` made"
+                )
+            changes["public_key"] = _public_key(public_key)
+        if not changes:
+            raise InvalidValue("nothing to change: give --name, --address or --public-key")
+        with self._tx(write=True) as conn:
+            conn.execute(sa.update(ORGS).where(ORGS.c.code == org.code).values(**changes))
+        self._home = None
+        return org._replace(**changes)
 
     def organisations(self) -> list[Org]:
         """Every organisation, home first."""
         with self._tx() as conn:
             rows = conn.execute(sa.select(ORGS).order_by(ORGS.c.home.desc(), ORGS.c.code))
-            return [Org(r.code, r.name, r.address, r.home) for r in rows]
+            return [Org(r.code, r.name, r.address, r.home, r.public_key) for r in rows]
 
     def org(self, code: str) -> Org:
         """One organisation by ODS code, or UnknownOrganisation."""
@@ -858,31 +917,73 @@ class Ledger:
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def verify(self) -> VerifyReport:
-        """Recompute the hash chain; IntegrityError names the first event that fails."""
-        prev, count, last_seq = GENESIS, 0, 0
+    def verify(self, expect: str | None = None) -> VerifyReport:
+        """The chain, every stored time and every projection row checked, and that the chain
+        extends `expect` (`DIGEST` or `DIGEST@COUNT`, printed earlier) if given; IntegrityError
+        names the first problem (and how many more there are)."""
+        checked = self.check(expect)
+        if checked.problems:
+            first, more = checked.problems[0], len(checked.problems) - 1
+            also = f" ({more} more problem{'s' if more > 1 else ''} found)" if more else ""
+            raise (MalformedEvent if first.unreadable else IntegrityError)(first.text + also)
+        return VerifyReport(checked.events, checked.head)
+
+    def check(
+        self, expect: str | None = None, *, public_key: str | None = None
+    ) -> integrity.Verified:
+        """Everything `verify` checks, with every problem found (ledger.integrity).
+
+        Checkpoint signatures are checked against `public_key` if given (the key file's, or
+        one the auditor holds), else against the public key the ledger recorded at `key init`.
+        """
+        expected = integrity.parse_expected(expect) if expect is not None else None
+        trusted = _public_key(public_key) if public_key else self.signing_public_key()
+        home = self.home.code
         with self._tx() as conn:
-            head_count, head_hash = store.head(conn)
-            rows = conn.execution_options(yield_per=5000).execute(
-                sa.select(store.EVENTS).order_by(store.EVENTS.c.seq)
+            return integrity.verify(conn, expected, home=home, public_key=trusted)
+
+    # -- signing: the ledger's key, checkpoints -------------------------------------
+
+    def signing_public_key(self) -> str | None:
+        """The public key this ledger signs with, as recorded by `custody key init`."""
+        with self._tx() as conn:
+            return conn.execute(
+                sa.select(SETTINGS.c.value).where(SETTINGS.c.key == SIGNING_KEY_SETTING)
+            ).scalar()
+
+    def record_signing_key(self, public_key: str) -> None:
+        """Record the public key this ledger's checkpoints are signed with."""
+        public_key = _public_key(public_key)
+        with self._tx(write=True) as conn:
+            conn.execute(sa.delete(SETTINGS).where(SETTINGS.c.key == SIGNING_KEY_SETTING))
+            conn.execute(sa.insert(SETTINGS).values(key=SIGNING_KEY_SETTING, value=public_key))
+
+    def checkpoint(self, key: Ed25519PrivateKey, head: tuple[int, str] | None = None) -> Checkpoint:
+        """Sign the chain head (now, or `head` = (events, digest) of an earlier one) and keep it.
+
+        The key must be the one recorded at `key init`, so `verify` can check it later.
+        """
+        public = signing.public_text(key.public_key())
+        recorded = self.signing_public_key()
+        if recorded is not None and recorded != public:
+            raise SigningKeyError(
+                "this key is not the one this ledger recorded at `custody key init`"
             )
-            for row in rows:
-                event = store.to_event(row)
-                where = f"event #{row.seq} ({row.event_id})"
-                if row.prev_hash != prev:
-                    raise IntegrityError(
-                        f"{where} does not follow the event before it: "
-                        "an event was deleted, inserted or reordered"
-                    )
-                if event_hash(event, prev) != row.hash:
-                    raise IntegrityError(f"{where} does not verify: its content was changed")
-                prev, count, last_seq = row.hash, count + 1, row.seq
-        if count != head_count or prev != head_hash:
-            raise IntegrityError(
-                f"the chain head records {head_count} events but {count} verify "
-                f"(last #{last_seq}): events were deleted from the end"
-            )
-        return VerifyReport(count, prev)
+        home = self.home.code
+        signed_at = to_text(self.clock())
+        with self._tx(write=True) as conn:
+            events, digest = head if head is not None else store.head(conn)
+            message = signing.checkpoint_message(home, events, digest, signed_at)
+            signed = Checkpoint(events, digest, signed_at, public, signing.sign(key, message))
+            conn.execute(sa.insert(store.CHECKPOINTS).values(**signed._asdict()))
+            if recorded is None:
+                conn.execute(sa.insert(SETTINGS).values(key=SIGNING_KEY_SETTING, value=public))
+        return signed
+
+    def rebuild_projection(self) -> int:
+        """Write the media projection again from the events; returns how many media."""
+        with self._tx(write=True) as conn:
+            return integrity.rebuild_projection(conn)
 
 
 def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) -> TrackingRef | None:
@@ -897,6 +998,11 @@ def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) ->
             "(--tracking is for media IDs given on the command line)"
         )
     return parse_tracking(ref)
+
+
+def _public_key(text: str) -> str:
+    """A public key in its one-line form, checked."""
+    return signing.public_text(signing.parse_public(text))
 
 
 def _org_texts(name: str, address: str | None) -> tuple[str, str | None]:

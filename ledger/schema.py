@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 class Setting(SQLModel, table=True):
@@ -29,6 +29,8 @@ class Organisation(SQLModel, table=True):
     name: str
     address: str | None = None
     home: bool = False
+    # The partner's Ed25519 public key (`ed25519:` + base64): its manifests must be signed.
+    public_key: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -113,6 +115,18 @@ class ChainHead(SQLModel, table=True):
     seq: int = 0
     count: int = 0
     hash: str = Field(max_length=64)
+
+
+class Checkpoint(SQLModel, table=True):
+    """The chain head as it stood, signed with the ledger's key (kept outside the database)."""
+
+    __tablename__ = "checkpoints"
+    id: int | None = Field(default=None, primary_key=True)
+    events: int
+    digest: str = Field(max_length=64)
+    signed_at: str = Field(max_length=27)
+    public_key: str
+    signature: str
 
 
 APPEND_ONLY_SQLITE = [
