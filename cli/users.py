@@ -128,6 +128,5 @@ def user_sign_ins(
     for s in open_accounts(ctx).sign_ins(limit):
         detail = f"  {s.detail}" if s.detail else ""
         typer.echo(
-            f"{london(s.at, seconds=True)}  {s.outcome:<10} {s.name:<20} {s.address or '-'}"
-            f"{detail}"
+            f"{london(s.at, seconds=True)}  {s.outcome:<10} {s.name:<20} {s.address or '-'}{detail}"
         )

@@ -235,9 +235,7 @@ class Accounts:
 
     def disable(self, name: str) -> Account:
         """The account may no longer sign in; its sessions end and its badge is revoked."""
-        return self._update(
-            name, disabled=True, badge_hash=None, session_epoch=self._next_epoch()
-        )
+        return self._update(name, disabled=True, badge_hash=None, session_epoch=self._next_epoch())
 
     def enable(self, name: str) -> Account:
         """A disabled or locked account may sign in again."""
@@ -381,9 +379,7 @@ class Accounts:
             if row is None:
                 self._log(conn, "(badge)", "failed", address, "unknown or revoked badge")
                 outcome = SignInRefused("unknown or revoked badge")
-            elif row.disabled or (
-                row.locked_until and from_text(row.locked_until) > self.clock()
-            ):
+            elif row.disabled or (row.locked_until and from_text(row.locked_until) > self.clock()):
                 self._log(conn, row.name, "refused", address, "badge: account disabled or locked")
                 outcome = SignInRefused(f"account {row.name} may not sign in now: ask an admin")
             else:

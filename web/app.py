@@ -248,5 +248,7 @@ def create_app(
     app = Starlette(routes=routes())
     app.state.ledger = opened
     app.state.accounts = library.Accounts(opened.engine, clock=opened.clock)
-    app.state.sessions = Sessions(secret or app.state.accounts.session_secret(), idle_seconds=idle_seconds)
+    app.state.sessions = Sessions(
+        secret or app.state.accounts.session_secret(), idle_seconds=idle_seconds
+    )
     return SecurityHeaders(app)

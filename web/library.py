@@ -19,7 +19,7 @@ from typing import Any, Literal
 from ledger import queries
 from ledger.accounts import ROLES, Account, Accounts
 from ledger.api import Ledger, MediaRecord, normalised_registration, read_registrations
-from ledger.clock import LONDON, london, parse_time
+from ledger.clock import LONDON, from_text, london, parse_time
 from ledger.errors import (
     BulkRejected,
     CustodyError,
@@ -36,13 +36,13 @@ from ledger.station import BADGE_PREFIX, COMMAND_CODES, Badge, Command, Noise, r
 from ledger.transitions import MediaState
 
 __all__ = [
-    "BulkRejected",
     "EXCEPTIONS",
     "KINDS",
     "PASSWORD_ROUTES",
     "ROLES",
     "Account",
     "Accounts",
+    "BulkRejected",
     "CustodyError",
     "Ledger",
     "LedgerUnreachable",
@@ -224,8 +224,12 @@ def media_view(ledger: Ledger, code: str, *, patient: bool) -> dict[str, Any]:
 
 
 def _detail_text(detail: dict[str, Any], patient: bool) -> str:
-    shown = {k: v for k, v in detail.items() if patient or k not in PATIENT_DETAIL_KEYS}
-    return json.dumps(shown, sort_keys=True, separators=(", ", ": ")) if shown else ""
+    """`key=value` pairs as `custody show` prints them; patient details only if `patient`."""
+    return " ".join(
+        f"{k}={v if isinstance(v, str) else json.dumps(v, sort_keys=True)}"
+        for k, v in sorted(detail.items())
+        if patient or k not in PATIENT_DETAIL_KEYS
+    )
 
 
 def correct(ledger: Ledger, event_id: str, *, reason: str, operator: str) -> str:
@@ -272,7 +276,7 @@ def nhs_number_problem(text: str) -> str | None:
 
 def register(ledger: Ledger, form: dict[str, str], *, operator: str) -> str:
     """Register one medium from the form's fields; its new media ID."""
-    encrypted = form.get("encrypted", "yes") == "yes"
+    encrypted = form.get("encrypted") != "no"
     reg: Registration = normalised_registration(
         nhs_number=form.get("nhs_number", ""),
         destination=form.get("destination", ""),
@@ -323,9 +327,15 @@ def search(ledger: Ledger, text: str, *, patient: bool) -> tuple[str, list[dict[
         kind, rows = "accession", queries.find_media(ledger, accession=text)
     keep = (*ROUTING_FIELDS, "status_at", *PATIENT_COLUMNS) if patient else ROUTING_FIELDS
     found = [
-        {k: v for k, v in zip(rows.columns, row, strict=True) if k in keep} for row in rows.rows
+        {k: _cell(k, v) for k, v in zip(rows.columns, row, strict=True) if k in keep}
+        for row in rows.rows
     ]
     return kind, found
+
+
+def _cell(column: str, value: Any) -> Any:
+    """A projection cell as people read it: times in UK local time."""
+    return london(from_text(value)) if column.endswith("_at") and value else value
 
 
 def organisations(ledger: Ledger) -> list[tuple[str, str]]:

@@ -160,8 +160,16 @@ def test_badge_is_a_station_badge_and_signs_in(accounts: Accounts) -> None:
 
 
 def test_cli_user_commands(cli: Callable[..., Any]) -> None:
-    r = cli("user", "add", "j.smith", "--role", "post-room,pacs-desk", "--email", "j@nhs.net",
-            input=GOOD + "\n")
+    r = cli(
+        "user",
+        "add",
+        "j.smith",
+        "--role",
+        "post-room,pacs-desk",
+        "--email",
+        "j@nhs.net",
+        input=GOOD + "\n",
+    )
     assert r.exit_code == 0, r.output
     assert r.stdout == "added j.smith (post-room, pacs-desk)\n"
     r = cli("user", "add", "k.jones", "--role", "admin", input="password1\n")

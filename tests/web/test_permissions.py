@@ -15,9 +15,9 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from ledger.accounts import ROLES
+from tests.web.conftest import Site, csrf_of
 from web.app import routes
 from web.permissions import CAPABILITIES, PERMISSIONS, PUBLIC
-from tests.web.conftest import Site, csrf_of
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -117,5 +117,5 @@ def test_readme_lists_the_same_table() -> None:
 
 
 def test_public_routes_are_few() -> None:
-    assert PUBLIC == {"login", "static", "health"}
+    assert {"login", "static", "health"} == PUBLIC
     assert all(re.fullmatch(r"[a-z-]+", name) for name in PERMISSIONS)

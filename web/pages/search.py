@@ -17,9 +17,7 @@ async def search(visit: Visit) -> Response:
     text = visit.request.query_params.get("q", "")
     patient = visit.can("see-patient-identifiers")
     try:
-        kind, found = await run_in_threadpool(
-            library.search, visit.ledger, text, patient=patient
-        )
+        kind, found = await run_in_threadpool(library.search, visit.ledger, text, patient=patient)
         error = None
     except library.LedgerUnreachable:
         raise

@@ -147,7 +147,11 @@
       window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
       return;
     }
-    if (body.csrf) csrf = body.csrf;
+    if (body.csrf && body.csrf !== csrf) {
+      // A badge signed someone else in: the page's forms (sign out) need the new token.
+      csrf = body.csrf;
+      document.querySelectorAll("input[name=csrf]").forEach(function (f) { f.value = csrf; });
+    }
     if (body.outcome === "command") showAction(body.action);
     if (body.outcome === "signed-in") {
       user = body.operator;
