@@ -82,6 +82,7 @@ from cli import (  # noqa: E402, F401
     database,
     demo,
     disc,
+    handover,
     ir1,
     label,
     manifest,

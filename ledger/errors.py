@@ -20,6 +20,10 @@ class LedgerUnreachable(CustodyError):
     """The database cannot be reached (server down, share gone)."""
 
 
+class LedgerReadOnly(CustodyError):
+    """A write to a ledger this account can only read (an archive copy, a read-only share)."""
+
+
 class InvalidMediaId(CustodyError):
     """Text that is not a media ID at all."""
 
@@ -76,6 +80,14 @@ class IntegrityError(CustodyError):
     """The ledger's hash chain does not verify: something was edited, deleted or inserted."""
 
 
+class MalformedEvent(IntegrityError):
+    """A stored event that cannot be read (a time not in the stored form)."""
+
+
+class OutputNotWritable(CustodyError):
+    """An output file that cannot be written (missing folder, a folder given, no permission)."""
+
+
 class JournalError(CustodyError):
     """A station's offline journal cannot be written or read (disk full, no permission)."""
 
@@ -130,3 +142,15 @@ class WeakPassword(CustodyError):
 
 class SignInRefused(CustodyError):
     """A sign-in that did not succeed: wrong password, disabled, locked, or too soon."""
+
+
+class InvalidTrackingRef(CustodyError):
+    """A parcel tracking reference that is empty, too long, or an S10 code with a wrong check."""
+
+
+class NotDispatched(CustodyError):
+    """A tracking reference for a medium that has no dispatch recorded to attach it to."""
+
+
+class NoAcknowledgement(CustodyError):
+    """A handover acknowledgement for a medium whose exception needs none (or no exception)."""

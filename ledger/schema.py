@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 class Setting(SQLModel, table=True):
@@ -62,7 +62,7 @@ class MediaRow(SQLModel, table=True):
     urgent: bool = False
     encrypted: bool = True
     exception: str | None = None
-    # Indexed for the web app's search (migration 0005).
+    # Indexed for the web app's search (migration 0006).
     nhs_number: str | None = Field(default=None, index=True)
     accession: str | None = Field(default=None, index=True)
     study_uid: str | None = None
@@ -92,6 +92,10 @@ class MediaRow(SQLModel, table=True):
     # The fold's first anomaly, for reports (migration 0004).
     first_anomaly_at: str | None = None
     first_anomaly: str | None = None
+    # The current dispatch's parcel tracking reference (migration 0005).
+    tracking: str | None = None
+    # When the recipient of an unencrypted disc signed the handover form (migration 0005).
+    acknowledged_at: str | None = None
 
 
 class SerialCounter(SQLModel, table=True):
