@@ -22,13 +22,14 @@ def demo(
     """Build a synthetic ledger (a hospital, six partners, three months of media) and reports."""
     from ledger.api import Ledger
     from ledger.clock import utcnow
-    from ledger.demo import build_demo
+    from ledger.demo import add_demo_accounts, build_demo
     from reports.demo import add_examples, write_reports
 
     s = build_demo(directory)
     clock = [utcnow()]
     ledger = Ledger.open(str(s.db_path), clock=lambda: clock[0])
     transfers, filed, closed = add_examples(ledger, clock)
+    people = add_demo_accounts(ledger)
     check = ledger.verify()
     typer.echo(f"demo ledger: {s.db_path}")
     typer.echo(f"  {s.organisations} organisations, {s.media} media, {check.events} events")
@@ -48,6 +49,10 @@ def demo(
     typer.echo(f"  custody --db {s.db_path} report unreconciled")
     typer.echo(f"  custody --db {s.db_path} report incidents")
     typer.echo(f"  custody --db {s.db_path} verify")
+    typer.echo("the web app (then open http://127.0.0.1:8000/ and sign in):")
+    typer.echo(f"  custody --db {s.db_path} serve")
+    for name, role, password in people:
+        typer.echo(f"  {name:<11} password {password}  ({role})")
 
 
 def demo_labels(db_path: Path, directory: Path) -> None:

@@ -481,3 +481,18 @@ def build_demo(
         anomalies=sum(1 for r in rows if r["anomalies"]),
         exceptions=sum(1 for r in rows if r["exception"]),
     )
+
+
+def add_demo_accounts(ledger: Ledger) -> list[tuple[str, str, str]]:
+    """One web account per role, each with a new random password: (name, role, password)."""
+    import secrets
+
+    from ledger.accounts import ROLES, Accounts
+
+    accounts = Accounts(ledger.engine, clock=ledger.clock)
+    made = []
+    for role in ROLES:
+        password = "demo-" + secrets.token_urlsafe(9)
+        accounts.add(role, roles=[role], password=password, email=f"{role}@demo.nhs.net")
+        made.append((role, role, password))
+    return made
