@@ -93,7 +93,9 @@ from cli import (  # noqa: E402, F401
     registration,
     report,
     scan,
+    serve,
     station,
     transfer,
+    users,
     verify,
 )
