@@ -88,6 +88,10 @@ class OutputNotWritable(CustodyError):
     """An output file that cannot be written (missing folder, a folder given, no permission)."""
 
 
+class ProjectionMismatch(IntegrityError):
+    """A media row a report read that its events contradict (edited, or written past the API)."""
+
+
 class SigningKeyError(CustodyError):
     """The signing key cannot be made, read or used (missing, unreadable, not a key)."""
 

@@ -354,6 +354,34 @@ def verify(
     return Verified(count, last, media, (*chain, *rest), checkpoints, public_key, latest)
 
 
+def rows_problems(
+    conn: Connection, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[Problem]:
+    """The media rows a report read (these columns), each re-folded from its events and
+    compared: how the ones that differ differ. Reads the events of those media only."""
+    position = list(columns).index("media_id")
+    stored = {row[position]: dict(zip(columns, row, strict=True)) for row in rows}
+    ids = sorted(stored)
+    problems: list[Problem] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        events: dict[str, list[Event]] = {m: [] for m in chunk}
+        found = conn.execute(
+            sa.text(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE media_id IN :ids ORDER BY seq"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {"ids": chunk},
+        )
+        for row in found:
+            events[row[2]].append(_event(row))
+        for media_id in chunk:
+            refolded = projected_row(media_id, events[media_id])
+            if refolded is not None:
+                refolded = {c: refolded[c] for c in columns if c in refolded}
+            problems += _row_problems(media_id, stored[media_id], refolded)
+    return problems
+
+
 def rebuild_projection(conn: Connection) -> int:
     """Write every medium's projection row again from its events; returns how many.
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
-from ledger import store
+from ledger import integrity, store
 from ledger.clock import from_text, to_text
+from ledger.errors import ProjectionMismatch
 from ledger.events import GENESIS, Action, Event
 from ledger.transitions import Status, effective
 
@@ -172,11 +173,25 @@ def _fetch(ledger: Ledger, stmt: Any, params: dict[str, Any]) -> tuple[list[str]
         return names, cursor.fetchall()
 
 
+def _checked(ledger: Ledger, stmt: Any, params: dict[str, Any], names: tuple[str, ...]) -> Rows:
+    """The media rows a query reads, each re-folded from its events in the same transaction:
+    a report never reads a projection row that `verify` would contradict without saying so."""
+    with store.connect(ledger.engine) as conn:
+        rows = store._run(conn, stmt, params).fetchall()
+        problems = integrity.rows_problems(conn, names, rows)
+    if problems:
+        more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ProjectionMismatch(
+            f"the media projection disagrees with the events: {problems[0].text}{more}; "
+            "nothing reported (run `custody verify`, then `custody db rebuild`)"
+        )
+    return Rows(names, rows)
+
+
 def open_media(ledger: Ledger, *, patient: bool = False) -> Rows:
     """Every medium that still has somewhere to go (registered ... import failed), and every
-    disc handed to the patient with no acknowledgement recorded yet."""
-    _, rows = _fetch(ledger, _OPEN[patient], {})
-    return Rows(_columns(patient), rows)
+    disc handed to the patient with no acknowledgement recorded yet; each row re-folded."""
+    return _checked(ledger, _OPEN[patient], {}, _columns(patient))
 
 
 def touched_media(
@@ -198,6 +213,8 @@ def touched_media(
         raise ValueError("patient identifiers are read only with patient=True")
     stmt = _TOUCHED.setdefault(names, _touched(names))
     params = {"start": to_text(start), "end": to_text(end), "lookback": to_text(start - lookback)}
+    if "media_id" in names:
+        return _checked(ledger, stmt, params, names)
     _, rows = _fetch(ledger, stmt, params)
     return Rows(names, rows)
 

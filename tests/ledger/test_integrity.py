@@ -158,3 +158,30 @@ def test_expect_an_earlier_head_of_a_longer_ledger(
 def test_a_malformed_expected_head_is_one_line(ledger: Ledger, bad: str) -> None:
     with pytest.raises(InvalidValue, match=r"head digest|number of events"):
         ledger.verify(bad)
+
+
+def test_reports_refuse_a_projection_the_events_contradict(
+    ledger: Ledger, book: list[str], raw: sqlite3.Connection, cli: Callable[..., Any]
+) -> None:
+    as_of = ("--as-of", "2025-12-23")
+    before = cli("report", "incidents", *as_of, "--format", "csv")
+    assert before.exit_code == 0 and f"{book[0]},lost" in before.stdout
+    # The attack from the issue: the lost disc made "imported" and "unencrypted" in place.
+    raw.execute(
+        "UPDATE media SET status = 'imported', encrypted = 0 WHERE media_id = ?", (book[0],)
+    )
+    result = cli("report", "incidents", *as_of)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "error: the media projection disagrees with the events: "
+        f"{book[0]}: column encrypted is stored 0, re-folded from its events True "
+        "(1 more); nothing reported (run `custody verify`, then `custody db rebuild`)\n"
+    )
+    # The PACS team's list reads the open media: a registered disc made "dispatched" is refused.
+    raw.execute("UPDATE media SET status = 'dispatched' WHERE media_id = ?", (book[2],))
+    result = cli("report", "unreconciled", *as_of)
+    assert result.exit_code == 1 and f"{book[2]}: column status is stored 'dispatched'" in (
+        result.stderr
+    )
+    assert cli("db", "rebuild").exit_code == 0
+    assert cli("report", "incidents", *as_of, "--format", "csv").stdout == before.stdout
