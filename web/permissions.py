@@ -37,6 +37,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "register-check": frozenset({PACS_DESK}),
     # search: by media ID for the post room; accession and NHS number need the capability
     "search": frozenset({POST_ROOM, PACS_DESK}),
+    # the PACS desk's worklist: patient identifiers, to find the study
+    "worklist": frozenset({PACS_DESK}),
+    "worklist-record": frozenset({PACS_DESK}),
+    "worklist-pending": frozenset({PACS_DESK}),
+    "worklist-check": frozenset({PACS_DESK}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -33,6 +33,7 @@ def _violations(page: Any) -> list[str]:
         ("pacs-desk", "/register"),
         ("pacs-desk", "/search?q={m}"),
         ("governance", "/scan"),  # the refusal page
+        ("pacs-desk", "/worklist"),
     ],
 )
 def test_no_serious_violations(browser_page: Any, site: Site, role: str | None, path: str) -> None:

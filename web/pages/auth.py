@@ -67,6 +67,7 @@ async def home(visit: Visit) -> Response:
             ("/scan", "scan", "Scan desk"),
             ("/search", "search", "Find a disc"),
             ("/register", "register", "Register discs"),
+            ("/worklist", "worklist", "Worklist: discs outstanding"),
         )
         if allowed(roles, name)
     ]

@@ -1,0 +1,49 @@
+"""The back-office pages in real Chromium: the worklist, incidents, governance, partners,
+labels, administration. Set CUSTODY_SHOTS=DIR to keep a screenshot of each page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.web.conftest import Site, browser_sign_in, wait_for
+from tests.web.test_worklist import backdate
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot into $CUSTODY_SHOTS, for a person to look at."""
+    folder = os.environ.get("CUSTODY_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_worklist_filter_and_record_to_pacs(browser_page: Any, site: Site) -> None:
+    backdate(site, 20)
+    page = browser_page
+    browser_sign_in(page, "pacs-desk", "/worklist")
+    assert page.inner_text("[data-reason=not-sent-to-pacs]") == "1"
+    shot(page, "worklist")
+    page.select_option("#f-reason", "not-sent-to-pacs")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**reason=not-sent-to-pacs**")
+    rows = page.locator("#worklist tbody tr")
+    assert rows.count() == 1
+    page.click(f"tr[data-media='{site.media[0]}'] button[value=to-pacs]")
+    page.wait_for_selector("p.done")
+    assert "to-pacs recorded" in page.inner_text("p.done")
+    # Back on the filtered list, now empty for that reason, and counted under its new step.
+    assert "reason=not-sent-to-pacs" in page.url
+    assert page.locator("#worklist tbody tr").count() == 0
+    assert site.ledger.show(site.media[0]).state.status == "with-pacs"
+    assert site.ledger.show(site.media[0]).events[-1].operator == "pacsdesk"
+
+
+def test_worklist_check_all_reports_no_pacs(browser_page: Any, site: Site) -> None:
+    backdate(site, 20)
+    page = browser_page
+    browser_sign_in(page, "pacs-desk", "/worklist")
+    page.click("#check-all button")
+    wait_for(page, "() => document.getElementById('check-all').dataset.finished")
+    assert "no PACS configured" in page.inner_text("#check-status")

@@ -1,0 +1,114 @@
+"""The PACS desk's worklist: the unreconciled report live, filtered, sorted, acted on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from starlette.testclient import TestClient
+
+from tests.web.conftest import Site, csrf_of
+
+Client = Callable[[str | None], TestClient]
+
+
+def backdate(site: Site, days: int) -> None:
+    """Send media 0 and 1 `days` ago, receive them, and hand medium 1 to the PACS team."""
+    now = site.ledger.clock()
+    then = now - timedelta(days=days)
+    for code in site.media[:2]:
+        site.ledger.scan("dispatch", code, operator="setup", at=then)
+        site.ledger.scan(
+            "receive", code, site="RXH", operator="setup", at=then + timedelta(hours=2)
+        )
+    site.ledger.scan(
+        "to-pacs", site.media[1], site="RXH", operator="setup", at=then + timedelta(hours=3)
+    )
+
+
+def test_counts_filters_and_threshold(client_for: Client, site: Site) -> None:
+    backdate(site, 20)
+    client = client_for("pacs-desk")
+    data = client.get("/worklist.json").json()
+    counts = {c["reason"]: c["count"] for c in data["counts"]}
+    # Three never dispatched (registered 0 working days ago, threshold 2: not yet flagged).
+    assert counts["not-dispatched"] == 0
+    assert counts["not-sent-to-pacs"] == 1
+    assert counts["not-imported"] == 1
+    rows = {r["media_id"]: r for r in data["rows"]}
+    assert rows[site.media[0]]["reason"] == "not-sent-to-pacs"
+    assert rows[site.media[0]]["threshold"] == 2
+    assert rows[site.media[0]]["working_days"] >= 10
+    assert rows[site.media[0]]["nhs_number"] == "9434765919"
+    assert rows[site.media[1]]["steps"] == ["imported", "import-failed"]
+    assert rows[site.media[0]]["steps"] == ["to-pacs"]
+    only = client.get("/worklist.json?reason=not-imported").json()
+    assert [r["media_id"] for r in only["rows"]] == [site.media[1]]
+    assert only["matching"] == 1 and only["total"] == 2
+    assert client.get("/worklist.json?partner=R1K").json()["rows"] == []
+    assert client.get("/worklist.json?min_days=400").json()["rows"] == []
+    assert client.get("/worklist.json?urgency=urgent").json()["rows"] == []
+    page = client.get("/worklist?sort=age")
+    assert page.status_code == 200
+    assert "working days" in page.text and "threshold 2" in page.text
+    bad = client.get("/worklist?reason=nonsense")
+    assert bad.status_code == 400 and "not a worklist reason" in bad.text
+
+
+def test_thresholds_file_is_read(client_for: Client, site: Site) -> None:
+    backdate(site, 20)
+    site.settings.thresholds.write_text("[thresholds]\nnot-sent-to-pacs = 300\n")
+    client = client_for("pacs-desk")
+    data = client.get("/worklist.json").json()
+    assert {r["reason"] for r in data["rows"]} == {"not-imported"}
+    assert data["thresholds"]["not_sent_to_pacs"] == 300
+
+
+def test_record_a_step_from_a_row(client_for: Client, site: Site) -> None:
+    backdate(site, 20)
+    client = client_for("pacs-desk")
+    csrf = csrf_of(client)
+    done = client.post(
+        "/worklist/record",
+        data={
+            "csrf": csrf,
+            "media_id": site.media[1],
+            "action": "imported",
+            "back": "/worklist?reason=not-imported",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/worklist?reason=not-imported&done=")
+    state = site.ledger.show(site.media[1]).state
+    assert state.status == "imported"
+    assert site.ledger.show(site.media[1]).events[-1].operator == "pacsdesk"
+    data = client.get("/worklist.json").json()
+    assert site.media[1] not in {r["media_id"] for r in data["rows"]}
+    refused = client.post(
+        "/worklist/record",
+        data={"csrf": csrf, "media_id": site.media[1], "action": "dispatch"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 400
+    offsite = client.post(
+        "/worklist/record",
+        data={"csrf": csrf, "media_id": site.media[1], "action": "imported", "back": "//evil"},
+        follow_redirects=False,
+    )
+    assert offsite.headers["location"].startswith("/worklist?done=")
+
+
+def test_pacs_check_without_a_pacs_says_how_to_configure(client_for: Client, site: Site) -> None:
+    backdate(site, 20)
+    client = client_for("pacs-desk")
+    answer = client.get("/worklist/pending.json")
+    assert answer.status_code == 400
+    assert "no PACS configured" in answer.json()["error"]
+    csrf = csrf_of(client)
+    posted = client.post(
+        "/worklist/check",
+        json={"media_ids": [site.media[1]]},
+        headers={"x-csrf-token": csrf},
+    )
+    assert posted.status_code == 502 and "no PACS configured" in posted.json()["error"]

@@ -1,0 +1,289 @@
+"""The back office's calls into the library: the PACS desk, governance and administration.
+
+As in web.library, nothing here decides a rule: the worklist is `report unreconciled`
+(reports.unreconciled), incidents are `report incidents` and `ir1 draft` (reports.incidents,
+reports.ir1), the dashboard is `report monthly`, a step is recorded by `Ledger.scan`, a PACS
+check is `custody pacs verify`'s `check_imports`. This module filters, sorts and shapes their
+answers for a page, and keeps patient identifiers off the pages that may not show them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from ledger import queries
+from ledger.api import Ledger
+from ledger.clock import LONDON, london
+from ledger.errors import InvalidValue
+from ledger.ids import parse_media_id
+from ledger.reasons import UNRECONCILED_REASONS
+from ledger.transitions import TRANSITIONS, Status
+from reports.thresholds import Thresholds, load_thresholds
+
+# The steps the PACS desk records from its worklist.
+DESK_STEPS = ("to-pacs", "imported", "import-failed")
+SORTS = {
+    "reason": "reason, oldest first",
+    "age": "longest wait first",
+    "since": "oldest step first",
+    "partner": "partner",
+    "media": "media ID",
+}
+URGENCIES = ("urgent", "routine")
+# A page shows at most this many rows; the counts still cover every one.
+PAGE_ROWS = 500
+CHECK_BATCH = 25
+
+T = TypeVar("T")
+
+
+@dataclass
+class Settings:
+    """Where the server's files are: thresholds, the PACS connection, reminders' links."""
+
+    thresholds: Path
+    pacs: Path
+    base_url: str = "http://127.0.0.1:8000"
+
+    def load_thresholds(self) -> Thresholds:
+        """The thresholds in force (the file's, over the defaults)."""
+        return load_thresholds(self.thresholds)
+
+
+@dataclass
+class ReportCache:
+    """The last answer of each report, kept while the ledger's head and the day are the same.
+
+    A report over a large ledger takes seconds; the worklist and dashboard are opened far
+    more often than the ledger changes. Any new event moves the head, so nothing stale is
+    shown: the next visit after a change computes the report again.
+    """
+
+    entries: dict[Hashable, tuple[tuple[int, str], Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
+        """The cached answer for `key` at the ledger's head, or `build()`'s, kept."""
+        head = queries.head(ledger)
+        with self.lock:
+            found = self.entries.get(key)
+        if found is not None and found[0] == head:
+            value: T = found[1]
+            return value
+        value = build()
+        with self.lock:
+            self.entries[key] = (head, value)
+            if len(self.entries) > 64:
+                self.entries.pop(next(iter(self.entries)))
+        return value
+
+
+def default_settings() -> Settings:
+    """Where the CLI keeps them: $CUSTODY_THRESHOLDS or ~/.config/custody/thresholds.toml, and
+    ~/.config/custody/pacs.toml; links in e-mails to $CUSTODY_BASE_URL."""
+    import os
+
+    from ledger.pacs.config import config_path
+    from reports.thresholds import thresholds_path
+
+    base = os.environ.get("CUSTODY_BASE_URL", "http://127.0.0.1:8000")
+    return Settings(thresholds_path(), config_path(), base.rstrip("/"))
+
+
+def today(ledger: Ledger) -> date:
+    """Today in London, by the ledger's clock."""
+    return ledger.clock().astimezone(LONDON).date()
+
+
+def _day(text: str | None, ledger: Ledger) -> date:
+    if not text:
+        return today(ledger)
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(f"as of {text!r} is not a day (use YYYY-MM-DD)") from None
+
+
+def _when(value: Any) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return london(value) if isinstance(value, datetime) else str(value)
+
+
+# -- the worklist ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistQuery:
+    """What the PACS desk asked the list for."""
+
+    reason: str = ""
+    partner: str = ""
+    urgency: str = ""
+    min_days: int | None = None
+    sort: str = "reason"
+    as_of: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any) -> WorklistQuery:
+        """From the page's query string; unknown values are refused in one line."""
+        reason = params.get("reason", "")
+        if reason and reason not in UNRECONCILED_REASONS:
+            raise InvalidValue(f"{reason!r} is not a worklist reason")
+        urgency = params.get("urgency", "")
+        if urgency and urgency not in URGENCIES:
+            raise InvalidValue(f"urgency {urgency!r}: urgent or routine")
+        sort = params.get("sort", "reason") or "reason"
+        if sort not in SORTS:
+            raise InvalidValue(f"sort {sort!r}: {', '.join(SORTS)}")
+        days = params.get("min_days", "").strip()
+        if days and (not days.isdigit() or len(days) > 5):
+            raise InvalidValue(f"age {days!r}: a whole number of working days")
+        return cls(
+            reason,
+            params.get("partner", "").strip().upper(),
+            urgency,
+            int(days) if days else None,
+            sort,
+            params.get("as_of", "").strip(),
+        )
+
+
+def worklist(
+    ledger: Ledger, settings: Settings, cache: ReportCache, query: WorklistQuery
+) -> dict[str, Any]:
+    """The unreconciled report for the PACS desk: counts per reason, then the rows asked for."""
+    from reports.unreconciled import worklist as build
+
+    as_of = _day(query.as_of, ledger)
+    thresholds = settings.load_thresholds()
+    full = cache.get(
+        ledger, ("worklist", as_of, thresholds), lambda: build(ledger, as_of, thresholds)
+    )
+    counts = full["reason"].value_counts()
+    rows = full
+    if query.reason:
+        rows = rows[rows["reason"] == query.reason]
+    if query.partner:
+        rows = rows[rows["partner"] == query.partner]
+    if query.urgency:
+        rows = rows[rows["urgent"] == (query.urgency == "urgent")]
+    if query.min_days is not None:
+        rows = rows[rows["working_days"] >= query.min_days]
+    by = {
+        "reason": None,
+        "age": (["working_days", "since"], [False, True]),
+        "since": (["since"], [True]),
+        "partner": (["partner", "since"], [True, True]),
+        "media": (["media_id"], [True]),
+    }[query.sort]
+    if by is not None:
+        rows = rows.sort_values(by[0], ascending=by[1], kind="stable")
+    shown = rows.head(PAGE_ROWS)
+    return {
+        "as_of": as_of.isoformat(),
+        "total": len(full),
+        "matching": len(rows),
+        "counts": [
+            {"reason": code, "meaning": meaning, "count": int(counts.get(code, 0))}
+            for code, meaning in UNRECONCILED_REASONS.items()
+        ],
+        "partners": sorted(p for p in full["partner"].dropna().unique()),
+        "thresholds": asdict(thresholds),
+        "rows": [_worklist_row(r) for r in shown.to_dict("records")],
+    }
+
+
+def _worklist_row(r: dict[Hashable, Any]) -> dict[str, Any]:
+    threshold = r["threshold"]
+    limit = None if threshold is None or pd.isna(threshold) else int(threshold)
+    return {
+        "media_id": r["media_id"],
+        "reason": r["reason"],
+        "meaning": UNRECONCILED_REASONS[r["reason"]],
+        "status": r["status"],
+        "since": _when(r["since"]),
+        "working_days": int(r["working_days"]),
+        "threshold": limit,
+        "partner": r["partner"],
+        "urgent": bool(r["urgent"]),
+        "nhs_number": r["nhs_number"],
+        "accession": r["accession"],
+        # The desk's steps the ledger's transition table allows from this status.
+        "steps": [a for a in DESK_STEPS if (Status(r["status"]), a) in TRANSITIONS],
+    }
+
+
+def record_step(ledger: Ledger, code: str, action: str, *, operator: str) -> tuple[bool, str]:
+    """Record to-pacs, imported or import-failed for a medium: (recorded?, what happened)."""
+    if action not in DESK_STEPS:
+        raise InvalidValue(f"{action!r}: the worklist records {', '.join(DESK_STEPS)}")
+    result = ledger.scan(action, code, site=ledger.home.code, operator=operator)
+    if result.outcome == "recorded":
+        return True, f"{result.media_id}: {action} recorded (now {result.status})"
+    return False, f"{result.media_id or code}: not recorded: {result.reason}"
+
+
+# -- checking against the PACS ---------------------------------------------------------------
+
+
+def pacs_pending(ledger: Ledger) -> list[str]:
+    """Media awaiting a PACS check (as `custody pacs verify --pending` picks them)."""
+    from ledger.pacs.imports import pending_media
+
+    return pending_media(ledger)
+
+
+def pacs_label(settings: Settings) -> str:
+    """Which PACS the server asks, or why none is configured."""
+    from ledger.pacs.config import load_settings
+    from ledger.pacs.imports import pacs_label as label
+
+    return label(load_settings(settings.pacs))
+
+
+def check_pacs(
+    ledger: Ledger, settings: Settings, codes: list[str], *, operator: str
+) -> list[dict[str, Any]]:
+    """Check media against the PACS in one batched query; record what changed (as the CLI)."""
+    from ledger.pacs.config import load_settings
+    from ledger.pacs.imports import check_imports
+
+    if not codes:
+        return []
+    if len(codes) > CHECK_BATCH * 4:
+        raise InvalidValue(f"check at most {CHECK_BATCH * 4} media a request")
+    checks = check_imports(ledger, load_settings(settings.pacs), codes, operator=operator)
+    return [_check_row(c) for c in checks]
+
+
+def _check_row(check: Any) -> dict[str, Any]:
+    from ledger.pacs.verify import Verdict
+
+    if check.status is None:
+        outcome, text = "refused", check.reason
+    elif check.verdict is None:
+        outcome, text = "skipped", check.reason
+    elif check.recorded == "imported":
+        outcome, text = "verified", "all there: recorded imported (verified)"
+    elif check.recorded == "import-partial":
+        outcome, text = "partial", "part missing: recorded import-partial (an IR1 reason)"
+    elif check.verdict is Verdict.NOT_FOUND:
+        outcome, text = "not-found", "not in the PACS yet: nothing recorded"
+    else:
+        outcome, text = str(check.verdict.value), "already recorded"
+    return {"media_id": check.media_id, "outcome": outcome, "text": text}
+
+
+def media_exists(ledger: Ledger, code: str) -> str:
+    """The media ID, checked (for links and forms)."""
+    return str(parse_media_id(code))
