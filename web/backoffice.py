@@ -23,7 +23,7 @@ from ledger.api import Ledger
 from ledger.clock import LONDON, london
 from ledger.errors import InvalidValue
 from ledger.ids import parse_media_id
-from ledger.reasons import UNRECONCILED_REASONS
+from ledger.reasons import INCIDENT_REASONS, UNRECONCILED_REASONS
 from ledger.transitions import TRANSITIONS, Status
 from reports.thresholds import Thresholds, load_thresholds
 
@@ -287,3 +287,128 @@ def _check_row(check: Any) -> dict[str, Any]:
 def media_exists(ledger: Ledger, code: str) -> str:
     """The media ID, checked (for links and forms)."""
     return str(parse_media_id(code))
+
+
+# -- incidents and IR1s ----------------------------------------------------------------------
+
+# How far back the incidents page looks by default (as `report incidents`).
+INCIDENT_DAYS = 90
+# The ICO's clock turns red with less than this left.
+ICO_RED_HOURS = 24
+
+
+def _clock(deadline: datetime | None, now: datetime) -> dict[str, Any] | None:
+    """The ICO's 72 hours as a page shows them: hours left (negative: past), red or amber."""
+    if deadline is None:
+        return None
+    left = (deadline - now).total_seconds() / 3600
+    if left < 0:
+        text = f"{-left:.0f} h past the deadline ({london(deadline)})"
+    else:
+        text = f"{int(left)} h {int(left * 60) % 60:02d} min left (by {london(deadline)})"
+    return {"hours_left": round(left, 2), "red": left < ICO_RED_HOURS, "text": text}
+
+
+def incidents(
+    ledger: Ledger,
+    settings: Settings,
+    cache: ReportCache,
+    *,
+    include_closed: bool = False,
+    as_of: str = "",
+) -> dict[str, Any]:
+    """`report incidents` without patient identifiers: data breaches first, with the ICO clock."""
+    from datetime import timedelta
+
+    from reports.incidents import incidents as build
+
+    day = _day(as_of, ledger)
+    since = day - timedelta(days=INCIDENT_DAYS)
+    thresholds = settings.load_thresholds()
+    key = ("incidents", day, thresholds, include_closed)
+    frame = cache.get(
+        ledger,
+        key,
+        lambda: build(ledger, day, thresholds, since=since, include_closed=include_closed),
+    )
+    now = ledger.clock()
+    rows = []
+    for r in frame.to_dict("records"):
+        deadline = r["ico_deadline"]
+        deadline = None if deadline is None or pd.isna(deadline) else deadline.to_pydatetime()
+        breach = bool(r["data_breach"])
+        rows.append(
+            {
+                "media_id": r["media_id"],
+                "reason": r["reason"],
+                "meaning": INCIDENT_REASONS[r["reason"]],
+                "detected_at": _when(r["detected_at"]),
+                "ir1_status": r["ir1_status"],
+                "ir1_ref": None if pd.isna(r["ir1_ref"]) else r["ir1_ref"],
+                "what": r["what"],
+                "where": r["where"],
+                "impact": r["impact"],
+                "data_breach": breach,
+                # The clock runs until the IR1 is closed.
+                "ico": _clock(deadline, now) if breach and r["ir1_status"] != "closed" else None,
+            }
+        )
+    rows.sort(key=lambda r: 0 if r["ico"] else 1)
+    counts = frame["reason"].value_counts() if len(frame) else pd.Series(dtype=int)
+    return {
+        "as_of": day.isoformat(),
+        "since": since.isoformat(),
+        "include_closed": include_closed,
+        "breaches": [r for r in rows if r["ico"]],
+        "rows": [r for r in rows if not r["ico"]],
+        "counts": [
+            {"reason": code, "meaning": meaning, "count": int(counts.get(code, 0))}
+            for code, meaning in INCIDENT_REASONS.items()
+        ],
+        "to_file": sum(r["ir1_status"] == "to-file" for r in rows),
+    }
+
+
+def ir1_draft(
+    ledger: Ledger, settings: Settings, code: str, reason: str, *, patient: bool
+) -> dict[str, Any]:
+    """The IR1 draft (as `custody ir1 draft`); the people-affected section only if `patient`."""
+    from reports.ir1 import draft, external_reporting
+
+    d = draft(ledger, code, settings.load_thresholds(), reason=reason)
+    return {
+        "media_id": d.media_id,
+        "reason": d.reason,
+        "meaning": INCIDENT_REASONS[d.reason],
+        "incident_at": london(d.incident_at),
+        "reported_on": d.reported_on.isoformat(),
+        "location": d.location,
+        "category": d.category,
+        "description": d.description,
+        "impact": d.impact,
+        "actions": list(d.actions),
+        "harm": d.harm,
+        "external": external_reporting(d),
+        "data_breach": d.data_breach,
+        "ico": _clock(d.ico_deadline, ledger.clock())
+        if d.data_breach and d.ir1_status != "closed"
+        else None,
+        "protection": d.protection,
+        "ir1_status": d.ir1_status,
+        "ir1_ref": d.ir1_ref,
+        "other_reasons": list(d.other_reasons),
+        "staff": list(d.staff),
+        "patient": [list(p) for p in d.patient] if patient else None,
+    }
+
+
+def ir1_filed(ledger: Ledger, code: str, reason: str, ref: str, *, operator: str) -> str:
+    """Record the risk system's reference for the IR1 of (medium, reason)."""
+    event = ledger.ir1_filed(code, reason=reason, ref=ref, operator=operator)
+    return f"{event.media_id} {reason}: IR1 filed as {event.detail['ref']}"
+
+
+def ir1_closed(ledger: Ledger, code: str, reason: str, note: str, *, operator: str) -> str:
+    """Close the IR1 of (medium, reason) with a note."""
+    event = ledger.ir1_closed(code, reason=reason, note=note, operator=operator)
+    return f"{event.media_id} {reason}: IR1 closed"

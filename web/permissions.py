@@ -42,11 +42,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "worklist-record": frozenset({PACS_DESK}),
     "worklist-pending": frozenset({PACS_DESK}),
     "worklist-check": frozenset({PACS_DESK}),
+    # incidents: no patient identifiers in the list; the IR1 draft keeps them to one section
+    "incidents": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident-filed": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident-close": frozenset({GOVERNANCE}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     # NHS number, accession, study UID, the registration's patient details in the timeline
     "see-patient-identifiers": frozenset({PACS_DESK}),
+    # an IR1 draft's "people affected" section: the form needs them, filed by governance
+    "see-ir1-patient": frozenset({PACS_DESK, GOVERNANCE}),
 }
 
 

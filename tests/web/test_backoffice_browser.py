@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import Site, browser_sign_in, wait_for
-from tests.web.test_worklist import backdate
+from tests.web.test_worklist import backdate, lose_unencrypted
 
 
 def shot(page: Any, name: str) -> None:
@@ -47,3 +47,30 @@ def test_worklist_check_all_reports_no_pacs(browser_page: Any, site: Site) -> No
     page.click("#check-all button")
     wait_for(page, "() => document.getElementById('check-all').dataset.finished")
     assert "no PACS configured" in page.inner_text("#check-status")
+
+
+def test_ir1_candidate_to_filed_to_closed(browser_page: Any, site: Site) -> None:
+    lost = lose_unencrypted(site)
+    page = browser_page
+    browser_sign_in(page, "governance", "/incidents")
+    breach = page.locator(f".breach[data-media='{lost}']")
+    assert "h" in breach.locator(".clock").inner_text()
+    assert "amber" in (breach.locator(".clock").get_attribute("class") or "")
+    shot(page, "incidents")
+    breach.locator("a").click()
+    page.wait_for_url(f"**/incidents/{lost}/lost")
+    assert "943 476 5838" in page.inner_text("#people-affected")
+    shot(page, "ir1-draft")
+    page.emulate_media(media="print")
+    assert not page.is_visible("#ir1-filed-form")
+    page.emulate_media(media="screen")
+    page.fill("#ref", "W12345")
+    page.click("#ir1-filed-form button")
+    page.wait_for_selector("p.done")
+    assert page.inner_text("#ir1-ref") == "W12345"
+    page.fill("#note", "found at the sorting office, still sealed")
+    page.click("#ir1-close-form button")
+    page.wait_for_selector("p.done")
+    assert page.inner_text("#ir1-status") == "closed"
+    page.goto("/incidents")
+    assert page.locator(f".breach[data-media='{lost}']").count() == 0

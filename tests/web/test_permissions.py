@@ -38,7 +38,7 @@ ROUTES = _all_routes()
 
 
 def _concrete(path: str, site: Site) -> str:
-    return path.replace("{media_id}", site.media[0])
+    return path.replace("{media_id}", site.media[0]).replace("{reason}", "lost")
 
 
 def _request(client: TestClient, method: str, path: str, csrf: str | None) -> int:

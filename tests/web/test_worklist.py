@@ -112,3 +112,66 @@ def test_pacs_check_without_a_pacs_says_how_to_configure(client_for: Client, sit
         headers={"x-csrf-token": csrf},
     )
     assert posted.status_code == 502 and "no PACS configured" in posted.json()["error"]
+
+
+def lose_unencrypted(site: Site) -> str:
+    """Register an unencrypted disc (with an exception), dispatch it and record it lost."""
+    from ledger.api import Registration
+
+    media_id = site.ledger.register(
+        Registration(
+            nhs_number="9434765838",
+            destination="RXH",
+            encrypted=False,
+            exception="urgent-clinical",
+            approved_by="Dr Who",
+            exception_reason="trauma transfer",
+        ),
+        operator="setup",
+    ).media_id
+    site.ledger.scan("dispatch", media_id, operator="setup")
+    site.ledger.scan("lost", media_id, operator="setup")
+    return media_id
+
+
+def test_incidents_breach_first_with_the_ico_clock(client_for: Client, site: Site) -> None:
+    lost = lose_unencrypted(site)
+    client = client_for("governance")
+    data = client.get("/incidents.json").json()
+    assert [(b["media_id"], b["reason"]) for b in data["breaches"]] == [(lost, "lost")]
+    clock = data["breaches"][0]["ico"]
+    assert 71 < clock["hours_left"] <= 72 and not clock["red"]
+    page = client.get("/incidents")
+    assert "ICO within 72 hours" in page.text
+    assert "9434765838" not in page.text and "9434765838" not in str(data)
+
+
+def test_ir1_from_draft_to_filed_to_closed(client_for: Client, site: Site) -> None:
+    lost = lose_unencrypted(site)
+    gov = client_for("governance")
+    draft = gov.get(f"/incidents/{lost}/lost")
+    assert draft.status_code == 200
+    assert "943 476 5838" in draft.text  # people affected, for the governance lead
+    description = draft.text.split('id="ir1-description">', 1)[1].split("</p>", 1)[0]
+    assert "943" not in description
+    post_room = client_for("post-room")
+    assert post_room.get(f"/incidents/{lost}/lost").status_code == 403
+    csrf = csrf_of(gov)
+    empty = gov.post(f"/incidents/{lost}/lost/filed", data={"csrf": csrf, "ref": " "})
+    assert empty.status_code == 400 and "reference" in empty.text
+    filed = gov.post(
+        f"/incidents/{lost}/lost/filed", data={"csrf": csrf, "ref": "W12345"}, follow_redirects=True
+    )
+    assert "IR1 filed as W12345" in filed.text
+    assert gov.get("/incidents.json").json()["breaches"][0]["ir1_ref"] == "W12345"
+    closed = gov.post(
+        f"/incidents/{lost}/lost/close",
+        data={"csrf": csrf, "note": "<b>found</b> at the sorting office"},
+        follow_redirects=True,
+    )
+    assert "IR1 closed" in closed.text
+    data = gov.get("/incidents.json").json()
+    assert data["breaches"] == [] and lost not in {r["media_id"] for r in data["rows"]}
+    everything = gov.get("/incidents.json?all=1").json()
+    assert any(r["ir1_status"] == "closed" for r in everything["rows"])
+    assert gov.get(f"/incidents/{lost}/password-enclosed").status_code == 404

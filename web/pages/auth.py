@@ -68,6 +68,7 @@ async def home(visit: Visit) -> Response:
             ("/search", "search", "Find a disc"),
             ("/register", "register", "Register discs"),
             ("/worklist", "worklist", "Worklist: discs outstanding"),
+            ("/incidents", "incidents", "Incidents and IR1s"),
         )
         if allowed(roles, name)
     ]
