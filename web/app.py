@@ -232,13 +232,22 @@ health.permission = "health"  # type: ignore[attr-defined]
 
 def routes() -> list[BaseRoute]:
     """Every route: each page module's, the static files, the health check."""
-    from web.pages import auth, desk, incidents, media, registration, search, worklist
+    from web.pages import (
+        auth,
+        desk,
+        governance,
+        incidents,
+        media,
+        registration,
+        search,
+        worklist,
+    )
 
     found: list[BaseRoute] = [
         Route("/healthz", health, name="health"),
         Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, incidents, media, registration, search, worklist):
+    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
         found += module.routes()
     return found
 

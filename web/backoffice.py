@@ -412,3 +412,154 @@ def ir1_closed(ledger: Ledger, code: str, reason: str, note: str, *, operator: s
     """Close the IR1 of (medium, reason) with a note."""
     event = ledger.ir1_closed(code, reason=reason, note=note, operator=operator)
     return f"{event.media_id} {reason}: IR1 closed"
+
+
+# -- governance ------------------------------------------------------------------------------
+
+
+def _month_before(day: date) -> str:
+    first = day.replace(day=1)
+    return (first - pd.Timedelta(days=1)).strftime("%Y-%m")
+
+
+def monthly(ledger: Ledger, settings: Settings, cache: ReportCache, month: str) -> Any:
+    """`report monthly` for `month` (the same Monthly the CLI writes out), cached."""
+    from reports.monthly import month_start
+    from reports.monthly import monthly as build
+
+    month = month_start(month).strftime("%Y-%m")  # a one-line error for a bad month
+    thresholds = settings.load_thresholds()
+    key = ("monthly", month, today(ledger), thresholds)
+    return cache.get(ledger, key, lambda: build(ledger, month, thresholds))
+
+
+def _table(df: pd.DataFrame) -> dict[str, Any]:
+    """A report table as a page shows it: columns, and rows of text (no patient identifiers:
+    the monthly report never reads them)."""
+    from reports.output import present
+
+    shown = present(df)
+    numeric = {
+        str(c)
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c])
+    }
+    rows = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for column, value in zip(df.columns, row, strict=True):
+            if isinstance(value, bool):
+                text = "yes" if value else ""
+            elif isinstance(value, float) and value.is_integer():
+                text = str(int(value))
+            else:
+                text = str(value)
+            cells.append({"text": text, "num": str(column) in numeric})
+        rows.append(cells)
+    return {"columns": [str(c).replace("_", " ") for c in df.columns], "rows": rows}
+
+
+TURNAROUND = [
+    "partner",
+    "sent",
+    "received",
+    "imported",
+    "median_days_to_receipt",
+    "p90_days_to_receipt",
+    "median_days_to_import",
+    "lost",
+    "incidents",
+]
+
+
+def governance(
+    ledger: Ledger, settings: Settings, cache: ReportCache, month: str = ""
+) -> dict[str, Any]:
+    """The dashboard: this month so far and the chosen month (default the last complete one),
+    with the chosen month's trend, turnaround by partner, incidents by reason and routes."""
+    day = today(ledger)
+    current = day.strftime("%Y-%m")
+    chosen = month.strip() or _month_before(day)
+    picked = monthly(ledger, settings, cache, chosen)
+    so_far = picked if picked.month == current else monthly(ledger, settings, cache, current)
+    trend = picked.trend
+    peak = int(trend["sent_on_disc"].max()) if len(trend) else 0
+    return {
+        "current": current,
+        "month": picked.month,
+        "home": f"{picked.home} {picked.home_name}",
+        "so_far": {"month": so_far.month, "headline": so_far.headline, "as_of": day.isoformat()},
+        "picked": {"month": picked.month, "headline": picked.headline},
+        "trend": [
+            {**{k: _plain(v) for k, v in row.items()}, "peak": peak}
+            for row in trend.to_dict("records")
+        ],
+        "turnaround": _table(picked.partners[TURNAROUND]),
+        "incidents": _table(picked.incidents),
+        "routes": _table(picked.routes),
+        "exceptions": _table(picked.exceptions),
+        "events": picked.events,
+        "head": picked.head,
+        "generated_at": london(picked.generated_at),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if pd.isna(value) else value
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+DOWNLOADS = {
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def monthly_file(
+    ledger: Ledger, settings: Settings, cache: ReportCache, month: str, fmt: str
+) -> tuple[str, bytes, str]:
+    """The month's report as the CLI writes it (`report monthly --format FMT`): name, bytes,
+    media type."""
+    from reports import output
+    from reports.monthly_html import monthly_html
+
+    if fmt not in DOWNLOADS:
+        raise InvalidValue(f"format {fmt!r}: {', '.join(DOWNLOADS)}")
+    report = monthly(ledger, settings, cache, month)
+    name = f"custody-monthly-{report.month}.{fmt}"
+    if fmt == "html":
+        data = monthly_html(report).encode()
+    elif fmt == "csv":
+        data = output.csv_text(report.partners).encode()
+    else:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            output.write_xlsx(report.tables, path)
+            data = path.read_bytes()
+    return name, data, DOWNLOADS[fmt]
+
+
+CHARTS = ("trend", "turnaround", "incidents")
+
+
+def monthly_chart(
+    ledger: Ledger, settings: Settings, cache: ReportCache, month: str, name: str
+) -> bytes:
+    """One of the monthly report's charts as SVG (the same drawing as the HTML report's)."""
+    from reports.charts import incidents_chart, trend_chart, turnaround_chart
+
+    if name not in CHARTS:
+        raise InvalidValue(f"chart {name!r}: {', '.join(CHARTS)}")
+    report = monthly(ledger, settings, cache, month)
+    draw = {
+        "trend": lambda: trend_chart(report.trend),
+        "turnaround": lambda: turnaround_chart(report.partners),
+        "incidents": lambda: incidents_chart(report.incidents),
+    }[name]
+    return cache.get(ledger, ("chart", report.month, name, today(ledger)), draw).encode()

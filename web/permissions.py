@@ -47,6 +47,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incident": frozenset({PACS_DESK, GOVERNANCE}),
     "incident-filed": frozenset({PACS_DESK, GOVERNANCE}),
     "incident-close": frozenset({GOVERNANCE}),
+    # governance: aggregates only (the monthly report never reads patient identifiers)
+    "governance": frozenset({GOVERNANCE, ADMIN}),
+    "governance-download": frozenset({GOVERNANCE, ADMIN}),
+    "governance-chart": frozenset({GOVERNANCE, ADMIN}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -36,6 +36,7 @@ def _violations(page: Any) -> list[str]:
         ("governance", "/scan"),  # the refusal page
         ("pacs-desk", "/worklist"),
         ("governance", "/incidents"),
+        ("governance", "/governance"),
         ("governance", "/incidents/{m}/overdue-receipt"),
     ],
 )

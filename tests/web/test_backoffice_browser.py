@@ -74,3 +74,30 @@ def test_ir1_candidate_to_filed_to_closed(browser_page: Any, site: Site) -> None
     assert page.inner_text("#ir1-status") == "closed"
     page.goto("/incidents")
     assert page.locator(f".breach[data-media='{lost}']").count() == 0
+
+
+def test_governance_month_downloaded_as_xlsx(browser_page: Any, site: Site, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    backdate(site, 20)
+    lose_unencrypted(site)
+    page = browser_page
+    browser_sign_in(page, "governance", "/governance")
+    month = site.ledger.clock().strftime("%Y-%m")
+    page.fill("#month", month)
+    page.click("form[aria-label='Choose a month'] button")
+    page.wait_for_url(f"**/governance?month={month}")
+    assert len(page.inner_text("#head-digest").strip()) == 64
+    # The charts are images from this origin, drawn (the CSP allows them).
+    wait_for(page, "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    shot(page, "governance")
+    with page.expect_download() as info:
+        page.click(f"#downloads a[href$='{month}.xlsx']")
+    saved = tmp_path / "month.xlsx"
+    info.value.save_as(saved)
+    book = load_workbook(saved)
+    partners = [row for row in book["Partners"].iter_rows(values_only=True)]
+    assert partners[0][:2] == ("partner", "sent")
+    assert partners[-1][0] == "Total"
+    lost = [row for row in book["Incidents"].iter_rows(values_only=True) if row[0] == "lost"]
+    assert lost and lost[0][2] == 1

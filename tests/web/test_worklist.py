@@ -175,3 +175,33 @@ def test_ir1_from_draft_to_filed_to_closed(client_for: Client, site: Site) -> No
     everything = gov.get("/incidents.json?all=1").json()
     assert any(r["ir1_status"] == "closed" for r in everything["rows"])
     assert gov.get(f"/incidents/{lost}/password-enclosed").status_code == 404
+
+
+def test_governance_dashboard_and_downloads(client_for: Client, site: Site) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    backdate(site, 20)
+    lose_unencrypted(site)
+    gov = client_for("governance")
+    this_month = site.ledger.clock().strftime("%Y-%m")
+    data = gov.get(f"/governance.json?month={this_month}").json()
+    assert data["month"] == this_month
+    figures = dict(data["so_far"]["headline"])
+    assert figures["Lost"] == "1"
+    text = gov.get(f"/governance?month={this_month}").text
+    for nhs in ("9434765919", "9434765838"):
+        assert nhs not in text and nhs not in str(data)
+    xlsx = gov.get(f"/governance/report/{this_month}.xlsx")
+    assert xlsx.status_code == 200
+    assert f"custody-monthly-{this_month}.xlsx" in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Partners", "Exceptions", "Incidents", "Routes", "Trend"]
+    assert gov.get(f"/governance/report/{this_month}.csv").text.startswith("partner,sent,")
+    assert gov.get(f"/governance/report/{this_month}.html").text.startswith("<!DOCTYPE html>")
+    svg = gov.get(f"/governance/chart/{this_month}/trend.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+    assert gov.get("/governance?month=2026-13").status_code == 400
+    assert gov.get(f"/governance/report/{this_month}.pdf").status_code == 400
+    assert client_for("pacs-desk").get("/governance").status_code == 403

@@ -69,6 +69,7 @@ async def home(visit: Visit) -> Response:
             ("/register", "register", "Register discs"),
             ("/worklist", "worklist", "Worklist: discs outstanding"),
             ("/incidents", "incidents", "Incidents and IR1s"),
+            ("/governance", "governance", "Governance dashboard"),
         )
         if allowed(roles, name)
     ]
