@@ -172,6 +172,7 @@ def flag(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 # The threshold each reason is flagged at: (setting, setting for an urgent medium); None: at once.
 LIMITS: dict[str, tuple[str, str] | None] = {
     "unexpected-arrival": None,
+    "handover-unacknowledged": ("handover_unacknowledged", "handover_unacknowledged"),
     "not-dispatched": ("not_dispatched", "not_dispatched"),
     "expected-not-arrived": ("not_received", "not_received_urgent"),
     "not-received": ("not_received", "not_received_urgent"),
