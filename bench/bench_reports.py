@@ -338,6 +338,7 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "import_partial_at": None,
                 "import_check": None,
                 "tracking": None,
+                "acknowledged_at": None,
                 "returned_at": at("returned"),
                 "destroyed_at": None,
                 "lost_at": at("lost"),
