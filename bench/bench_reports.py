@@ -337,6 +337,8 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "import_failed_at": at("import-failed"),
                 "import_partial_at": None,
                 "import_check": None,
+                "tracking": None,
+                "acknowledged_at": None,
                 "returned_at": at("returned"),
                 "destroyed_at": None,
                 "lost_at": at("lost"),
@@ -349,8 +351,6 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "anomalies": 1 if skipped else 0,
                 "first_anomaly_at": at("receive") if skipped else None,
                 "first_anomaly": anomaly_text if skipped else None,
-                "tracking": None,
-                "acknowledged_at": None,
             }
             rows.append(tuple(row[c] for c in cols))
         db.executemany(

@@ -49,21 +49,6 @@ def org_add(
     typer.echo(f"added {org.code} {org.name}" + (" with its public key" if org.public_key else ""))
 
 
-@org_app.command("edit")
-def org_edit(
-    ctx: typer.Context,
-    code: str = typer.Argument(..., help="ODS code of the organisation."),
-    name: str = typer.Option(None, "--name", help="Its new name."),
-    address: str = typer.Option(None, "--address", help="Its new postal address."),
-    public_key: str = PUBLIC_KEY,
-) -> None:
-    """Change a partner's name, address or public key."""
-    org = open_ledger(ctx).edit_org(code, name=name, address=address, public_key=public_key)
-    typer.echo(
-        f"changed {org.code} {org.name}" + (f"; public key {org.public_key}" if public_key else "")
-    )
-
-
 @org_app.command("list")
 def org_list(
     ctx: typer.Context,
@@ -76,3 +61,23 @@ def org_list(
         return
     for o in orgs:
         typer.echo(f"{o.code:<5}  {o.name}{'  (home)' if o.home else ''}")
+
+
+@org_app.command("edit")
+def org_edit(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="ODS code of the organisation."),
+    name: str = typer.Option(None, "--name", help="A new name."),
+    address: str = typer.Option(None, "--address", help='A new postal address ("" clears it).'),
+    email: str = typer.Option(
+        None, "--email", help='Its custody mailbox, for reminders of overdue receipts ("" clears).'
+    ),
+    public_key: str = PUBLIC_KEY,
+) -> None:
+    """Change an organisation's name, address, custody mailbox or public key."""
+    org = open_ledger(ctx).edit_org(
+        code, name=name, address=address, email=email, public_key=public_key
+    )
+    typer.echo(f"{org.code} {org.name}: {org.address or 'no address'}, {org.email or 'no email'}")
+    if public_key is not None:
+        typer.echo(f"public key {org.public_key}: its manifests and receipts must be signed")

@@ -103,6 +103,7 @@ class Org(NamedTuple):
     name: str
     address: str | None
     home: bool
+    email: str | None = None  # its custody mailbox, for reminders of overdue receipts
     public_key: str | None = None  # a partner's: its manifests and receipts must be signed
 
 
@@ -258,9 +259,12 @@ class Ledger:
         if self._home is None:
             with self._tx() as conn:
                 try:
-                    # Named columns: a ledger at an older schema is then told to upgrade.
-                    columns = (ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home)
-                    row = conn.execute(sa.select(*columns).where(ORGS.c.home == sa.true())).first()
+                    # Only the columns of every schema: `db upgrade` reads the home first.
+                    row = conn.execute(
+                        sa.select(ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home).where(
+                            ORGS.c.home == sa.true()
+                        )
+                    ).first()
                 except sa.exc.OperationalError:
                     row = None
                 except sa.exc.ProgrammingError:
@@ -289,7 +293,7 @@ class Ledger:
                     code=code, name=name, address=address, home=False, public_key=public_key
                 )
             )
-        return Org(code, name, address, False, public_key)
+        return Org(code, name, address, False, public_key=public_key)
 
     def edit_org(
         self,
@@ -297,35 +301,42 @@ class Ledger:
         *,
         name: str | None = None,
         address: str | None = None,
+        email: str | None = None,
         public_key: str | None = None,
     ) -> Org:
-        """Change an organisation's name, address or public key (only those given)."""
+        """Change an organisation's name, address, custody mailbox ("" clears address/email) or
+        public key (a partner's: its manifests and receipts must then be signed with it)."""
+        from ledger.accounts import check_email
+
         org = self.org(code)
-        changes: dict[str, Any] = {}
-        if name is not None or address is not None:
-            new_name, new_address = _org_texts(
-                name if name is not None else org.name,
-                address if address is not None else org.address,
-            )
-            changes.update(name=new_name, address=new_address)
+        values: dict[str, Any] = {}
+        if name is not None:
+            if not name.strip():
+                raise InvalidValue("an organisation needs a name")
+            values["name"] = _org_texts(name, None)[0]
+        if address is not None:
+            values["address"] = _org_texts(org.name, address.strip() or None)[1]
+        if email is not None:
+            values["email"] = check_email(email)
         if public_key is not None:
             if org.home:
                 raise InvalidValue(
                     f"{org.code} is this ledger: its key is the one `custody key init` made"
                 )
-            changes["public_key"] = _public_key(public_key)
-        if not changes:
-            raise InvalidValue("nothing to change: give --name, --address or --public-key")
+            values["public_key"] = _public_key(public_key)
+        if not values:
+            raise InvalidValue("nothing to change: give --name, --address, --email or --public-key")
         with self._tx(write=True) as conn:
-            conn.execute(sa.update(ORGS).where(ORGS.c.code == org.code).values(**changes))
-        self._home = None
-        return org._replace(**changes)
+            conn.execute(sa.update(ORGS).where(ORGS.c.code == org.code).values(**values))
+        if org.home:
+            self._home = None
+        return self.org(org.code)
 
     def organisations(self) -> list[Org]:
         """Every organisation, home first."""
         with self._tx() as conn:
             rows = conn.execute(sa.select(ORGS).order_by(ORGS.c.home.desc(), ORGS.c.code))
-            return [Org(r.code, r.name, r.address, r.home, r.public_key) for r in rows]
+            return [Org(r.code, r.name, r.address, r.home, r.email, r.public_key) for r in rows]
 
     def org(self, code: str) -> Org:
         """One organisation by ODS code, or UnknownOrganisation."""
