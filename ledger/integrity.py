@@ -1,6 +1,6 @@
 """Is the ledger what its events say? The hash chain, and the projection re-folded from it.
 
-`verify` proves, in one read of the ledger:
+`verify` proves, reading the events twice (in recording order, then medium by medium):
 
 - the hash chain: every event's hash covers its content and the hash before it, the events
   link one to the next in recording order, and the chain head (count and last hash) is the
@@ -17,8 +17,12 @@ the projection again from the events (nothing else changes).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -62,13 +66,13 @@ class Verified(NamedTuple):
     latest: str | None = None  # the latest checkpoint, DIGEST@COUNT
 
 
-def _stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
+def _stream(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[Sequence[Any]]:
     """Rows of a query, read in batches: SQLite through its own cursor (a third faster than
-    through SQLAlchemy's rows), PostgreSQL server-side."""
+    through SQLAlchemy's rows), PostgreSQL server-side. `params` only on SQLite (`?`)."""
     if conn.dialect.name == "sqlite":
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql)
+            cursor.execute(sql, tuple(params))
             while rows := cursor.fetchmany(_BATCH):
                 yield from rows
         finally:
@@ -151,11 +155,33 @@ def check_links(conn: Connection) -> tuple[int, str, list[Problem]]:
     return count, prev, problems
 
 
-def _media_events(conn: Connection) -> Iterator[tuple[str, list[Sequence[Any]]]]:
+class _Range(NamedTuple):
+    """Media IDs from `low` (included) to `high` (excluded); None: no bound."""
+
+    low: str | None = None
+    high: str | None = None
+
+    def where(self) -> tuple[str, list[str]]:
+        """An SQLite WHERE clause on media_id (`?` parameters), and its parameters."""
+        terms, params = [], []
+        if self.low is not None:
+            terms.append("media_id >= ?")
+            params.append(self.low)
+        if self.high is not None:
+            terms.append("media_id < ?")
+            params.append(self.high)
+        return (f"WHERE {' AND '.join(terms)} " if terms else ""), params
+
+
+def _media_events(
+    conn: Connection, span: _Range = _Range()
+) -> Iterator[tuple[str, list[Sequence[Any]]]]:
     """Each medium's stored events (rows), medium by medium."""
     current: str | None = None
     rows: list[Sequence[Any]] = []
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY media_id, seq"):
+    where, params = span.where()
+    sql = f"SELECT {_EVENT_COLUMNS} FROM events {where}ORDER BY media_id, seq"
+    for row in _stream(conn, sql, params):
         if row[2] != current:
             if current is not None:
                 yield current, rows
@@ -195,10 +221,11 @@ def _content_problems(
     return events, problems
 
 
-def _stored_media(conn: Connection) -> Iterator[dict[str, Any]]:
+def _stored_media(conn: Connection, span: _Range = _Range()) -> Iterator[dict[str, Any]]:
     columns = [c.name for c in store.MEDIA.columns]
-    sql = f"SELECT {', '.join(columns)} FROM media ORDER BY media_id"
-    for row in _stream(conn, sql):
+    where, params = span.where()
+    sql = f"SELECT {', '.join(columns)} FROM media {where}ORDER BY media_id"
+    for row in _stream(conn, sql, params):
         yield dict(zip(columns, row, strict=True))
 
 
@@ -328,10 +355,62 @@ def verify(
         problems.append(problem)
     checkpoints, latest, found = checkpoint_problems(conn, home, public_key)
     problems += found
-    stored_rows = _stored_media(conn)
+    media, found = _media_in_parallel(conn, count) or _media_pass(conn)
+    problems += found
+    # Chain problems first, in recording order: the first of them is where it broke.
+    chain = sorted((p for p in problems if p.seq is not None), key=lambda p: p.seq or 0)
+    rest = [p for p in problems if p.seq is None]
+    return Verified(count, last, media, (*chain, *rest), checkpoints, public_key, latest)
+
+
+# A large SQLite ledger is re-folded by one process per CPU, each a range of media IDs.
+PARALLEL_FROM_EVENTS = 400_000
+MAX_WORKERS = 4
+
+
+def _media_in_parallel(conn: Connection, events: int) -> tuple[int, list[Problem]] | None:
+    """The media pass split over processes (SQLite files, large ledgers), or None.
+
+    Each process reads its range in a read transaction of its own; a write that lands
+    between them is seen by some and not others, so run a large verify when the ledger is
+    quiet (the chain check in this process is unaffected).
+    """
+    path = store.sqlite_path(str(conn.engine.url))
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if path is None or workers < 2 or events < PARALLEL_FROM_EVENTS:
+        return None
+    bounds = [
+        conn.exec_driver_sql(
+            "SELECT media_id FROM events ORDER BY media_id LIMIT 1 OFFSET ?",
+            (events * k // workers,),
+        ).scalar()
+        for k in range(1, workers)
+    ]
+    edges = [None, *sorted(b for b in bounds if b is not None), None]
+    spans = [_Range(lo, hi) for lo, hi in itertools.pairwise(edges) if lo is None or lo != hi]
+    with ProcessPoolExecutor(len(spans), mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_media_range, [str(path)] * len(spans), spans))
+    return sum(r[0] for r in results), [p for r in results for p in r[1]]
+
+
+def _media_range(target: str, span: _Range) -> tuple[int, list[Problem]]:
+    """One process's share: its range of media re-folded (a fresh read-only connection)."""
+    engine = store.open_engine(target)
+    try:
+        with store.connect(engine) as conn:
+            return _media_pass(conn, span)
+    finally:
+        engine.dispose()
+
+
+def _media_pass(conn: Connection, span: _Range = _Range()) -> tuple[int, list[Problem]]:
+    """Every medium in `span`: its events' hashes and times checked, re-folded, its projection
+    row compared. Returns (media re-folded, problems)."""
+    problems: list[Problem] = []
+    stored_rows = _stored_media(conn, span)
     stored = next(stored_rows, None)
     media = 0
-    for media_id, rows in _media_events(conn):
+    for media_id, rows in _media_events(conn, span):
         while stored is not None and stored["media_id"] < media_id:
             problems += _row_problems(stored["media_id"], stored, None)  # a row with no events
             stored = next(stored_rows, None)
@@ -348,10 +427,7 @@ def verify(
     while stored is not None:
         problems += _row_problems(stored["media_id"], stored, None)
         stored = next(stored_rows, None)
-    # Chain problems first, in recording order: the first of them is where it broke.
-    chain = sorted((p for p in problems if p.seq is not None), key=lambda p: p.seq or 0)
-    rest = [p for p in problems if p.seq is None]
-    return Verified(count, last, media, (*chain, *rest), checkpoints, public_key, latest)
+    return media, problems
 
 
 def rows_problems(

@@ -185,3 +185,21 @@ def test_reports_refuse_a_projection_the_events_contradict(
     )
     assert cli("db", "rebuild").exit_code == 0
     assert cli("report", "incidents", *as_of, "--format", "csv").stdout == before.stdout
+
+
+def test_a_large_ledger_is_re_folded_by_several_processes_with_the_same_result(
+    ledger: Ledger, book: list[str], raw: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import integrity
+
+    alone = ledger.check()
+    monkeypatch.setattr(integrity, "PARALLEL_FROM_EVENTS", 1)
+    monkeypatch.setattr(integrity.os, "cpu_count", lambda: 3)
+    with ledger.engine.connect() as conn:
+        split = integrity._media_in_parallel(conn, 9)
+    assert split is not None and split[0] == alone.media
+    assert ledger.check() == alone
+    raw.execute("UPDATE media SET kind = 'usb' WHERE media_id = ?", (book[2],))
+    assert [p.text for p in ledger.check().problems] == [
+        f"{book[2]}: column kind is stored 'usb', re-folded from its events 'cd'"
+    ]
