@@ -237,7 +237,9 @@ def routes() -> list[BaseRoute]:
         desk,
         governance,
         incidents,
+        labels,
         media,
+        partners,
         registration,
         search,
         worklist,
@@ -247,7 +249,18 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", health, name="health"),
         Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
+    for module in (
+        auth,
+        desk,
+        governance,
+        incidents,
+        labels,
+        media,
+        partners,
+        registration,
+        search,
+        worklist,
+    ):
         found += module.routes()
     return found
 
