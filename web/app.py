@@ -233,7 +233,9 @@ def routes() -> list[BaseRoute]:
         desk,
         governance,
         incidents,
+        labels,
         media,
+        partners,
         registration,
         search,
         worklist,
@@ -244,7 +246,18 @@ def routes() -> list[BaseRoute]:
         # The package's own CSS and scripts (no CDN): public, like the sign-in page.
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
+    for module in (
+        auth,
+        desk,
+        governance,
+        incidents,
+        labels,
+        media,
+        partners,
+        registration,
+        search,
+        worklist,
+    ):
         found += module.routes()
     return found
 

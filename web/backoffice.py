@@ -20,7 +20,7 @@ import pandas as pd
 
 from ledger import queries
 from ledger.api import Ledger
-from ledger.clock import LONDON, london
+from ledger.clock import LONDON, from_text, london
 from ledger.errors import InvalidValue
 from ledger.ids import parse_media_id
 from ledger.reasons import INCIDENT_REASONS, UNRECONCILED_REASONS
@@ -563,3 +563,144 @@ def monthly_chart(
         "incidents": lambda: incidents_chart(report.incidents),
     }[name]
     return cache.get(ledger, ("chart", report.month, name, today(ledger)), draw).encode()
+
+
+# -- partners: expected and unexpected discs, manifests and receipts -------------------------
+
+
+def partners(ledger: Ledger, settings: Settings, cache: ReportCache) -> dict[str, Any]:
+    """Discs announced by a partner's manifest and not arrived; arrivals nobody announced."""
+    from ledger.manifests import expected_not_arrived
+    from reports.unreconciled import worklist as build
+
+    day = today(ledger)
+    thresholds = settings.load_thresholds()
+    work = cache.get(ledger, ("worklist", day, thresholds), lambda: build(ledger, day, thresholds))
+    unexpected = work[work["reason"] == "unexpected-arrival"]
+    return {
+        "organisations": [
+            {"code": o.code, "name": o.name, "email": o.email}
+            for o in ledger.organisations()
+            if not o.home
+        ],
+        "expected": [
+            {
+                "media_id": r["media_id"],
+                "issuer": r["issuer"],
+                "dispatched_at": london(from_text(r["dispatched_at"])),
+                "urgent": bool(r["urgent"]),
+            }
+            for r in expected_not_arrived(ledger)
+        ],
+        "unexpected": [
+            {
+                "media_id": r["media_id"],
+                "issuer": r["issuer"],
+                "since": _when(r["since"]),
+                "working_days": int(r["working_days"]),
+            }
+            for r in unexpected.to_dict("records")
+        ],
+    }
+
+
+def import_partner_file(
+    ledger: Ledger, data: bytes, filename: str, *, operator: str
+) -> dict[str, Any]:
+    """A partner's manifest or receipts file, uploaded: the CLI's `manifest import`, all or
+    nothing; what was recorded, already there, and skipped."""
+    import tempfile
+
+    from ledger.manifests import import_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(filename).name or "upload.json")
+        path.write_bytes(data)
+        report = import_file(ledger, path, operator=operator)
+    return {
+        "kind": report.kind,
+        "partner": report.partner,
+        "digest": report.digest,
+        "recorded": report.recorded,
+        "already": report.already,
+        "skipped": list(report.skipped),
+    }
+
+
+def export_partner_file(ledger: Ledger, partner: str, kind: str, fmt: str) -> tuple[str, bytes]:
+    """A manifest (json or csv) of what we dispatched to `partner`, or our receipts (json) of
+    what it sent us, as `custody manifest export` / `receipts` write them: name and bytes."""
+    import tempfile
+
+    from ledger.manifests import export_manifest, export_receipts, write_file
+
+    code = ledger.org(partner).code
+    if kind == "manifest":
+        doc: Any = export_manifest(ledger, code)
+    elif kind == "receipts":
+        doc = export_receipts(ledger, code)
+        fmt = "json"
+    else:
+        raise InvalidValue(f"{kind!r}: export a manifest or receipts")
+    if fmt not in ("json", "csv"):
+        raise InvalidValue(f"format {fmt!r} is not json or csv")
+    name = f"{ledger.home.code}-{kind}-for-{code}-{today(ledger).isoformat()}.{fmt}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write_file(doc, path, fmt)
+        return name, path.read_bytes()
+
+
+# -- labels ------------------------------------------------------------------------------------
+
+
+def labels_waiting(ledger: Ledger) -> dict[str, Any]:
+    """Registered media a label may be printed for: never labelled first, then reprints."""
+    from labels.templates import TEMPLATES
+    from ledger.labelling import waiting_for_label
+
+    waiting = waiting_for_label(ledger, reprints=True)
+    rows = {r["media_id"]: r for r in ledger.list_media(status=Status.REGISTERED)}
+    found = [
+        {
+            "media_id": media_id,
+            "destination": rows[media_id]["destination"],
+            "urgent": bool(rows[media_id]["urgent"]),
+            "labelled": int(rows[media_id]["labelled"] or 0),
+        }
+        for media_id in waiting.media_ids
+    ]
+    found.sort(key=lambda r: (r["labelled"] > 0, r["media_id"]))
+    return {
+        "media": found,
+        "skipped": [{"media_id": m, "reason": why} for m, why in waiting.skipped],
+        "templates": [(t.name, t.description) for t in TEMPLATES.values()],
+    }
+
+
+def labels_pdf(
+    ledger: Ledger, codes: list[str], template: str, start: int, *, operator: str
+) -> tuple[str, bytes]:
+    """The labels as one PDF on `template` from sheet position `start`, recorded as labelled
+    (a reprint shows in the medium's history), as `custody label` prints them."""
+    import tempfile
+
+    from labels.content import make_label_content
+    from labels.sheets import write_labels
+    from labels.templates import get_template
+    from ledger.labelling import label_facts
+
+    if not codes:
+        raise InvalidValue("choose the discs to label")
+    tpl = get_template(template)
+    ids = [str(parse_media_id(c)) for c in codes]
+    day = today(ledger)
+    contents = [make_label_content(**f._asdict(), date=day) for f in label_facts(ledger, ids)]
+    ledger.check_writable()
+    name = f"labels-{day.isoformat()}-{tpl.name}.pdf"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / name
+        write_labels(contents, out, tpl, start=start)
+        data = out.read_bytes()
+    ledger.labelled(ids, template=tpl.name, file=name, operator=operator)
+    return name, data

@@ -51,6 +51,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "governance": frozenset({GOVERNANCE, ADMIN}),
     "governance-download": frozenset({GOVERNANCE, ADMIN}),
     "governance-chart": frozenset({GOVERNANCE, ADMIN}),
+    # discs from partners: manifests carry NHS numbers, so the PACS desk
+    "partners": frozenset({PACS_DESK}),
+    "partners-import": frozenset({PACS_DESK}),
+    "partners-export": frozenset({PACS_DESK}),
+    # labels carry routing facts only
+    "labels": frozenset({POST_ROOM, PACS_DESK}),
+    "labels-print": frozenset({POST_ROOM, PACS_DESK}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {

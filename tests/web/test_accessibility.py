@@ -37,6 +37,8 @@ def _violations(page: Any) -> list[str]:
         ("pacs-desk", "/worklist"),
         ("governance", "/incidents"),
         ("governance", "/governance"),
+        ("pacs-desk", "/partners"),
+        ("post-room", "/labels"),
         ("governance", "/incidents/{m}/overdue-receipt"),
     ],
 )
