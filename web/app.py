@@ -218,10 +218,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class GuardedStatic(StaticFiles):
-    """The package's CSS, scripts and sounds (no CDN): public, like the sign-in page."""
-
-
 async def health(_request: Request) -> Response:
     """For a load balancer: the server answers."""
     return PlainTextResponse("ok")
@@ -248,7 +244,8 @@ def routes() -> list[BaseRoute]:
 
     found: list[BaseRoute] = [
         Route("/healthz", health, name="health"),
-        Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
+        # The package's own CSS and scripts (no CDN): public, like the sign-in page.
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     for module in (
         admin,
