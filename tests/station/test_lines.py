@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger import station_config
 from ledger.errors import InvalidMediaId, StationConfigError
 from ledger.ids import make_media_id
-from ledger.station import Badge, Code, Command, Noise, read_line, sheet_entries
+from station import config_file as station_config
+from station.wedge import Badge, Code, Command, Noise, read_line, sheet_entries
 
 MEDIA = str(make_media_id("RGT", 1))
 

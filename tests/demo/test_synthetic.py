@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.synthetic import build_demo
 from ledger.api import Ledger
-from ledger.demo import build_demo
 from ledger.transitions import Status
 
 
@@ -27,6 +27,6 @@ def test_demo_has_every_status_and_verifies(tmp_path: Path, now: datetime) -> No
     assert summary.media == 320 + 24  # registered here, and unexpected arrivals
     assert summary.exceptions > 5 and summary.anomalies > 0
     ledger = Ledger.open(str(summary.db_path))
-    assert ledger.verify().events == summary.events
+    assert ledger.verify_chain().events == summary.events
     latest = max(r["status_at"] for r in ledger.list_media())
     assert latest < now.strftime("%Y-%m-%dT%H:%M:%S")
