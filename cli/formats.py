@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger.api import MediaRecord, ScanResult
+    from ledger.api import MediaRecord, ScanResult, TrackingResult
     from ledger.events import Event
     from ledger.transitions import MediaState
 
@@ -40,6 +40,8 @@ def state_json(state: MediaState) -> dict[str, Any]:
         "received_studies": studies_detail(state.received_studies),
         "import_partial_at": _iso(state.import_partial_at),
         "import_check": state.import_check,
+        "tracking": state.tracking,
+        "acknowledged_at": _iso(state.acknowledged_at),
         "anomalies": [
             {"event_id": a.event_id, "at": _iso(a.at), "text": a.text} for a in state.anomalies
         ],
@@ -75,7 +77,8 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
     """`custody show`, for a person; `names` gives organisations' names by ODS code."""
     from ledger.api import exception_label
     from ledger.clock import london
-    from ledger.ids import parse_media_id
+    from ledger.handover import acknowledgement_problem
+    from ledger.ids import parse_media_id, parse_tracking
 
     s = record.state
     since = f" since {london(s.status_at)}" if s.status_at else ""
@@ -88,6 +91,12 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
         encryption = f"encrypted; {password}"
     else:
         encryption = f"NOT ENCRYPTED - {exception_label(s.exception) or 'no exception recorded'}"
+        if acknowledgement_problem(s) is None:
+            encryption += (
+                f"; risk acknowledged by the recipient {london(s.acknowledged_at)}"
+                if s.acknowledged_at
+                else "; recipient's acknowledgement not yet recorded"
+            )
     study = ", ".join(
         x
         for x in (s.accession and f"accession {s.accession}", s.study_uid and f"UID {s.study_uid}")
@@ -102,6 +111,7 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
         if not s.unexpected
         else f"destination  -  (UNEXPECTED ARRIVAL from {s.issuer}: follow up with the sender)",
         f"kind         {s.kind}{', URGENT' if s.urgent else ''}",
+        *([f"tracking     {parse_tracking(s.tracking).grouped}"] if s.tracking else []),
         f"encryption   {encryption}",
         f"patient      NHS {s.nhs_number}" if s.nhs_number else "patient      -",
         f"study        {study or '-'}",
@@ -141,6 +151,16 @@ _QUIET_DETAIL = {
     "study_uid",
     "studies",
 }
+
+
+def tracking_line(result: TrackingResult) -> str:
+    """The media a parcel's tracking reference was attached to (and those that had it)."""
+    parts = [f"TRACKING {result.ref.grouped}"]
+    if result.recorded:
+        parts.append("attached to " + " ".join(e.media_id for e in result.recorded))
+    if result.already:
+        parts.append("already on " + " ".join(result.already))
+    return " - ".join(parts)
 
 
 def arrival_warning(result: ScanResult) -> str | None:

@@ -11,6 +11,7 @@ from cli import (  # noqa: F401
     database,
     demo,
     disc,
+    handover,
     ir1,
     label,
     manifest,

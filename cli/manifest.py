@@ -37,7 +37,7 @@ def manifest_export(
     from ledger.manifests import export_manifest, write_file
 
     ledger = open_ledger(ctx)
-    manifest = export_manifest(ledger, to, ledger.when(since) if since else None)
+    manifest = export_manifest(ledger, to, ledger.when(since) if since is not None else None)
     written = write_file(manifest, output, fmt.value if fmt else None)
     typer.echo(
         f"wrote {len(manifest.media)} media for {manifest.recipient} to {output} ({written})"
@@ -56,7 +56,7 @@ def manifest_receipts(
     from ledger.manifests import export_receipts, write_file
 
     ledger = open_ledger(ctx)
-    receipts = export_receipts(ledger, sender, ledger.when(since) if since else None)
+    receipts = export_receipts(ledger, sender, ledger.when(since) if since is not None else None)
     write_file(receipts, output, "json")
     typer.echo(f"wrote {len(receipts.events)} events for {receipts.recipient} to {output}")
     typer.echo(f"digest {receipts.digest}")

@@ -59,6 +59,7 @@ def list_media(
             "unexpected",
             "issuer",
             "anomalies",
+            "tracking",
         )
         typer.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
         return

@@ -12,7 +12,7 @@ import typer
 
 from cli.app import app
 from cli.context import open_ledger
-from cli.formats import scan_line
+from cli.formats import scan_line, tracking_line
 
 if TYPE_CHECKING:
     from ledger.api import ScanResult
@@ -54,20 +54,27 @@ def scan(
         "--image",
         help="The arguments are photos, scans or PDFs of labels: scan every media ID in them.",
     ),
+    tracking: str = typer.Option(
+        None,
+        "--tracking",
+        help="dispatch: the parcel's tracking reference (a Royal Mail S10 code is checked).",
+    ),
 ) -> None:
     """Record a scan of each code; one line per code. Exit 1 if any was refused.
 
     With no codes, a scan station: reads codes from a USB scanner (or a pipe) until
     Ctrl-D or Ctrl-C; settings from `custody station-config`.
     """
+    from ledger.api import tracking_for_scan
     from ledger.errors import InvalidValue
 
     if image and not codes:
         raise InvalidValue("give the image files to scan")
+    parcel_ref = tracking_for_scan(action.value, tracking, station=not codes)
     if not codes:
         from cli.station import start_station
 
-        if at:
+        if at is not None:
             raise InvalidValue("a station scans now: --at is for codes given on the command line")
         if disc is not None:
             raise InvalidValue("--disc describes one disc: scan one code with it")
@@ -87,7 +94,7 @@ def scan(
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()
-    when = ledger.when(at) if at else None
+    when = ledger.when(at) if at is not None else None
     detail: dict[str, object] | None = None
     notes: list[str] = []
     if disc is not None:
@@ -98,6 +105,7 @@ def scan(
         detail, notes = arrival_lines(ledger, action.value, codes, disc)
     work: list[str | ScanResult] = images_to_scan([Path(c) for c in codes]) if image else [*codes]
     counts: Counter[str] = Counter()
+    in_parcel: list[str] = []
     with ledger.session():
         for item in work:
             result = (
@@ -109,9 +117,16 @@ def scan(
             )
             counts[result.outcome] += 1
             typer.echo(scan_line(result))
+            if result.media_id and result.outcome in ("recorded", "duplicate"):
+                in_parcel.append(result.media_id)
             if detail is not None and result.outcome == "recorded":
                 for note in notes:
                     typer.echo(note)
+    if parcel_ref is not None and in_parcel:
+        attached = ledger.attach_tracking(
+            in_parcel, parcel_ref.text, site=where, operator=who, at=when
+        )
+        typer.echo(tracking_line(attached))
     if len(work) > 1:
         typer.echo(
             f"{counts['recorded']} recorded, {counts['duplicate']} duplicate, "

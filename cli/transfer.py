@@ -33,7 +33,7 @@ def transfer(
     from cli.context import default_operator
 
     ledger = open_ledger(ctx)
-    when = ledger.when(at) if at else None
+    when = ledger.when(at) if at is not None else None
     event = ledger.transfer(
         to,
         route=route.value,

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ledger import store
-from ledger.clock import LONDON, in_future, london, parse_time, to_text, utcnow
+from ledger.clock import check_time, london, out_of_range, parse_time, to_text, utcnow
 from ledger.errors import (
     BulkRejected,
     CustodyError,
@@ -30,13 +30,21 @@ from ledger.errors import (
     LedgerExists,
     LedgerNotFound,
     LedgerUnreachable,
+    NoAcknowledgement,
     NotCorrectable,
+    NotDispatched,
     UnknownEvent,
     UnknownMedia,
     UnknownOrganisation,
 )
 from ledger.events import GENESIS, SCAN_ACTIONS, Action, Event, event_hash, new_event_ids
-from ledger.ids import check_ods, next_media_id, parse_media_id
+from ledger.handover import (
+    HandoverFacts,
+    acknowledgement_detail,
+    acknowledgement_problem,
+    handover_facts,
+)
+from ledger.ids import TrackingRef, check_ods, next_media_id, parse_media_id, parse_tracking
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import (
     EXCEPTIONS,
@@ -98,6 +106,14 @@ class ScanResult(NamedTuple):
     anomaly: str | None = None
     event_id: str | None = None
     state: MediaState | None = None
+
+
+class TrackingResult(NamedTuple):
+    """A tracking reference attached: the events recorded, and media that carried it already."""
+
+    ref: TrackingRef
+    recorded: list[Event]
+    already: list[str]
 
 
 class ChainReport(NamedTuple):
@@ -251,20 +267,15 @@ class Ledger:
     # -- times ------------------------------------------------------------------------
 
     def when(self, text: str | None) -> datetime:
-        """When something happened: a typed ISO 8601 time (not in the future), or now."""
+        """When something happened: a typed ISO 8601 time (2000 to now), or now if None."""
         now = self.clock()
         return now if text is None else parse_time(text, now)
 
     def _check_at(self, at: datetime | None) -> datetime:
-        """A given time, refused if it is in the future."""
+        """A given time, refused before 2000 or in the future; None is now."""
         now = self.clock()
-        if at is None:
-            return now
         # A time with no zone is UK local, as when typed.
-        at = (at if at.tzinfo else at.replace(tzinfo=LONDON)).astimezone(UTC)
-        if in_future(at, now):
-            raise InvalidTime(f"{london(at)} (UK time) is in the future")
-        return at
+        return now if at is None else check_time(at, now)
 
     # -- registration ---------------------------------------------------------------
 
@@ -429,6 +440,84 @@ class Ledger:
                 recorded.append(event)
         return recorded
 
+    def attach_tracking(
+        self,
+        codes: Sequence[str],
+        ref: str,
+        *,
+        operator: str,
+        site: str | None = None,
+        at: datetime | None = None,
+    ) -> TrackingResult:
+        """Attach a parcel's tracking reference to the dispatch of each medium: one `tracking`
+        event each, in one transaction, all or nothing.
+
+        An S10 reference must pass its check digit; another courier's is kept as given. A
+        medium with no dispatch recorded raises NotDispatched; one whose current dispatch
+        already carries this reference is left as it is.
+        """
+        tracking = parse_tracking(ref)
+        media_ids = list(dict.fromkeys(str(parse_media_id(code)) for code in codes))
+        if not media_ids:
+            raise InvalidValue("no media to attach the tracking reference to")
+        when = self._check_at(at)
+        where = self.org(site).code if site else self.home.code
+        recorded, already = [], []
+        with self._tx(write=True) as conn:
+            for media_id in media_ids:
+                events = self._events_or_fail(conn, media_id)
+                state = fold(media_id, events)
+                if state.dispatched_at is None:
+                    raise NotDispatched(
+                        f"{media_id}: no dispatch recorded, so no parcel to track: scan its "
+                        "dispatch first"
+                    )
+                if state.tracking == tracking.text:
+                    already.append(media_id)
+                    continue
+                detail = {"ref": tracking.text, "s10": tracking.s10}
+                event = self._event(media_id, Action.TRACKING, when, where, operator, detail)
+                self._record(conn, media_id, events, event)
+                recorded.append(event)
+        return TrackingResult(tracking, recorded, already)
+
+    def acknowledge_handover(
+        self,
+        code: str,
+        *,
+        acknowledged_by: str,
+        relationship: str = "patient",
+        operator: str,
+        at: datetime | None = None,
+    ) -> Event:
+        """Record that the recipient of an unencrypted disc signed the handover form."""
+        try:
+            detail = acknowledgement_detail(acknowledged_by, relationship)
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from None
+        media_id = str(parse_media_id(code))
+        when = self._check_at(at)
+        with self._tx(write=True) as conn:
+            events = self._events_or_fail(conn, media_id)
+            problem = acknowledgement_problem(fold(media_id, events))
+            if problem:
+                raise NoAcknowledgement(problem)
+            event = self._event(
+                media_id, Action.ACKNOWLEDGED, when, self.home.code, operator, detail
+            )
+            self._record(conn, media_id, events, event)
+        return event
+
+    def handover_facts(self, code: str) -> HandoverFacts:
+        """What the handover form prints for a medium; NoAcknowledgement if it has no handover."""
+        media_id = parse_media_id(code)
+        state = self.show(str(media_id)).state
+        home = self.home
+        try:
+            return handover_facts(state, media_id.grouped, home.name, home.address or "")
+        except ValueError as exc:
+            raise NoAcknowledgement(str(exc)) from None
+
     def scan(
         self,
         action: str,
@@ -453,11 +542,10 @@ class Ledger:
             return ScanResult(code, "refused", reason=str(exc))
         media_id = str(parsed)
         now = self.clock()
-        when = at or now
-        if in_future(when, now):
-            return ScanResult(
-                code, "refused", media_id, reason=f"{media_id}: dated {london(when)}, in the future"
-            )
+        try:
+            when = now if at is None else check_time(at, now)
+        except InvalidTime as exc:
+            return ScanResult(code, "refused", media_id, reason=f"{media_id}: dated {exc}")
         # On PostgreSQL the medium is read without the chain lock, so stations do not queue
         # behind each other's reads; if another station wrote to it meanwhile, read again.
         for _attempt in range(SCAN_ATTEMPTS):
@@ -658,8 +746,9 @@ class Ledger:
         unique = list({e.event_id: e for e in events}.values())
         now = self.clock()
         for e in unique:
-            if in_future(e.at, now):
-                raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated in the future")
+            problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
+            if problem:
+                raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated {problem}")
         with self._tx(write=True) as conn:
             seen = store.known_event_ids(conn, [e.event_id for e in unique])
             fresh = [
@@ -770,6 +859,20 @@ class Ledger:
                 f"(last #{last_seq}): events were deleted from the end"
             )
         return ChainReport(count, prev)
+
+
+def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) -> TrackingRef | None:
+    """A tracking reference given with a scan, checked before anything is recorded."""
+    if ref is None:
+        return None
+    if action != Action.DISPATCH:
+        raise InvalidValue("--tracking goes with dispatch: it is the parcel's reference")
+    if station:
+        raise InvalidValue(
+            "at the station, scan the parcel's tracking barcode after its discs "
+            "(--tracking is for media IDs given on the command line)"
+        )
+    return parse_tracking(ref)
 
 
 def _issue_ids(conn: sa.Connection, issuer: str, count: int) -> list[str]:

@@ -76,6 +76,10 @@ class IntegrityError(CustodyError):
     """The ledger's hash chain does not verify: something was edited, deleted or inserted."""
 
 
+class MalformedEvent(IntegrityError):
+    """A stored event that cannot be read (a time not in the stored form)."""
+
+
 class JournalError(CustodyError):
     """A station's offline journal cannot be written or read (disk full, no permission)."""
 
@@ -114,3 +118,15 @@ class LedgerBusy(CustodyError):
 
 class PermissionDenied(CustodyError):
     """The database account may not do this (a station account that may only scan and read)."""
+
+
+class InvalidTrackingRef(CustodyError):
+    """A parcel tracking reference that is empty, too long, or an S10 code with a wrong check."""
+
+
+class NotDispatched(CustodyError):
+    """A tracking reference for a medium that has no dispatch recorded to attach it to."""
+
+
+class NoAcknowledgement(CustodyError):
+    """A handover acknowledgement for a medium whose exception needs none (or no exception)."""

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ledger.clock import from_text, to_text
+from ledger.clock import aware_time, to_text
 
 GENESIS = "0" * 64
 
@@ -45,6 +45,10 @@ class Action(StrEnum):
     # The IR1 workflow: a filed form's reference, and its closure. Status is unchanged.
     IR1_FILED = "ir1-filed"
     IR1_CLOSED = "ir1-closed"
+    # The parcel's tracking reference, attached to a dispatch after the fact. Status is unchanged.
+    TRACKING = "tracking"
+    # The recipient of an unencrypted disc signed that they understand the risk. Status unchanged.
+    ACKNOWLEDGED = "acknowledged"
 
 
 SCAN_ACTIONS = (
@@ -159,8 +163,8 @@ def event_from_json(data: Any) -> Event:
         event_id=str(data["event_id"]),
         media_id=str(data["media_id"]),
         action=str(data["action"]),
-        at=from_text(str(data["at"])),
-        recorded_at=from_text(str(data["recorded_at"])),
+        at=aware_time(data["at"], "at"),
+        recorded_at=aware_time(data["recorded_at"], "recorded_at"),
         site=str(data["site"]),
         operator=str(data["operator"]),
         detail=dict(data["detail"]),

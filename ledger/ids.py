@@ -1,4 +1,4 @@
-"""Media IDs, ODS codes and NHS numbers: what people type or scan.
+"""Media IDs, ODS codes, NHS numbers and parcel tracking references: what people type or scan.
 
 A media ID is the issuing organisation's ODS code, an 8-digit serial and an
 ISO 7064 MOD 37-2 check character: `RGT00000042X`. Capitals and digits only,
@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ledger.errors import CheckCharacterError, InvalidMediaId, InvalidNhsNumber, InvalidOdsCode
+from ledger.errors import (
+    CheckCharacterError,
+    InvalidMediaId,
+    InvalidNhsNumber,
+    InvalidOdsCode,
+    InvalidTrackingRef,
+)
 
 MOD37_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 SERIAL_DIGITS = 8
@@ -126,3 +132,66 @@ def check_nhs_number(raw: str) -> str:
     if not nhs_number.is_valid(digits):
         raise InvalidNhsNumber(f"{raw!r} is not a valid NHS number (check digit does not match)")
     return digits
+
+
+# UPU S10: service indicator (2 letters), serial (8 digits), check digit, country (2 letters).
+S10_PATTERN = re.compile(r"([A-Z]{2})([0-9]{8})([0-9])([A-Z]{2})")
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+# A courier's reference is kept as given, within reason: printable, one line, this long at most.
+TRACKING_MAX_LENGTH = 40
+_PRINTABLE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+
+
+def s10_check_digit(serial: str) -> int:
+    """The UPU S10 check digit of 8 serial digits: 11 - (weighted sum mod 11); 10 -> 0, 11 -> 5."""
+    c = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(c, c)
+
+
+class TrackingRef(NamedTuple):
+    """A parcel's tracking reference: an S10 code (checked) or another courier's (as given)."""
+
+    text: str
+    s10: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def grouped(self) -> str:
+        """An S10 code in groups for reading aloud: `AB 1234 5678 5 GB`; others as given."""
+        t = self.text
+        return f"{t[:2]} {t[2:6]} {t[6:10]} {t[10]} {t[11:]}" if self.s10 else t
+
+
+def s10_shaped(code: str) -> bool:
+    """Two letters, nine digits, two letters: the shape of a UPU S10 code (before its check)."""
+    return S10_PATTERN.fullmatch(code) is not None
+
+
+def parse_tracking(raw: str) -> TrackingRef:
+    """A tracking reference as typed or scanned.
+
+    Only a reference of the S10 shape (after dropping spaces and scanner noise, in capitals)
+    is an S10 code, and its check digit must match ("misread"); any other reference is
+    another courier's, kept as given (trimmed).
+    """
+    code = normalise_code(raw)
+    if s10_shaped(code):
+        m = S10_PATTERN.fullmatch(code)
+        assert m is not None
+        if s10_check_digit(m.group(2)) != int(m.group(3)):
+            raise InvalidTrackingRef(
+                f"{code}: misread - scan again (the S10 check digit does not match)"
+            )
+        return TrackingRef(code, True)
+    text = raw.strip()
+    if not text:
+        raise InvalidTrackingRef("empty tracking reference")
+    if len(text) > TRACKING_MAX_LENGTH or not _PRINTABLE.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise InvalidTrackingRef(
+            f"{shown!r} is not a tracking reference (printable characters, at most "
+            f"{TRACKING_MAX_LENGTH}, one line)"
+        )
+    return TrackingRef(text, False)

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ledger import store
 from ledger.api import Ledger
-from ledger.clock import from_text, in_future, to_text
+from ledger.clock import aware_time, out_of_range, to_text
 from ledger.errors import (
     CustodyError,
     DigestMismatch,
@@ -224,19 +224,6 @@ def read_file(path: Path) -> Manifest | Receipts:
             "nothing was imported - ask the sender for a fresh copy"
         )
     return doc
-
-
-def aware_time(value: Any, what: str) -> datetime:
-    """An ISO 8601 time with its zone (UTC offset or Z), or ValueError naming `what`."""
-    if not isinstance(value, str):
-        raise ValueError(f"{what} {value!r} is not a time")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{what} {value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} {value!r} has no time zone (UTC offset or Z)")
-    return moment
 
 
 def _text(value: Any, what: str, *, optional: bool = False) -> Any:
@@ -444,7 +431,7 @@ def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: d
         event_id=str(uuid.uuid5(EXPECTED_NAMESPACE, name)),
         media_id=item.media_id,
         action=Action.EXPECTED,
-        at=from_text(item.dispatched_at),
+        at=aware_time(item.dispatched_at, "dispatched_at"),
         recorded_at=now,
         site=manifest.sender,
         operator=operator,
@@ -452,7 +439,7 @@ def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: d
     )
 
 
-def _manifest_problems(manifest: Manifest) -> list[str]:
+def _manifest_problems(manifest: Manifest, now: datetime) -> list[str]:
     """Every line of a manifest that cannot become an expected arrival."""
     problems = []
     lines: dict[str, int] = {}
@@ -461,6 +448,10 @@ def _manifest_problems(manifest: Manifest) -> list[str]:
             _check_item(item, n)
         except ValueError as exc:
             problems.append(str(exc))
+            continue
+        late = out_of_range(aware_time(item.dispatched_at, "dispatched_at"), now)
+        if late:
+            problems.append(f"medium {n} ({item.media_id}): dispatched_at {late}")
             continue
         try:
             media_id = str(parse_media_id(item.media_id))
@@ -488,10 +479,10 @@ def import_manifest(ledger: Ledger, manifest: Manifest, *, operator: str) -> Imp
     if manifest.sender == home:
         raise WrongRecipient("this manifest was made by this ledger; import it at the partner")
     ledger.org(manifest.sender)
-    problems = _manifest_problems(manifest)
+    now = ledger.clock()
+    problems = _manifest_problems(manifest, now)
     if problems:
         raise InvalidValue(f"{len(problems)} bad line(s); nothing imported: " + "; ".join(problems))
-    now = ledger.clock()
     events = [expected_event(manifest, item, operator, now) for item in manifest.media]
     recorded = already = 0
     with store.connect(ledger.engine, write=True) as conn:
@@ -613,8 +604,9 @@ def _receipt_problem(
         return "not registered in this ledger"
     if e.site != partner:
         return f"recorded at {e.site}: {partner} may send only its own events"
-    if in_future(e.at, now) or in_future(e.recorded_at, now):
-        return f"dated in the future ({to_text(max(e.at, e.recorded_at))})"
+    problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
+    if problem:
+        return f"dated {problem}"
     if e.action == Action.CORRECT:
         voids = e.detail.get("voids")
         sent = {x.event_id for x in history if x.site == partner} | theirs

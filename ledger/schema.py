@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 
 class Setting(SQLModel, table=True):
@@ -91,6 +91,10 @@ class MediaRow(SQLModel, table=True):
     # The fold's first anomaly, for reports (migration 0004).
     first_anomaly_at: str | None = None
     first_anomaly: str | None = None
+    # The current dispatch's parcel tracking reference (migration 0005).
+    tracking: str | None = None
+    # When the recipient of an unencrypted disc signed the handover form (migration 0005).
+    acknowledged_at: str | None = None
 
 
 class SerialCounter(SQLModel, table=True):

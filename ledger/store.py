@@ -24,7 +24,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger.clock import from_text, to_text
-from ledger.errors import LedgerNotFound, LedgerUnreachable, PermissionDenied, SchemaMismatch
+from ledger.errors import (
+    LedgerNotFound,
+    LedgerUnreachable,
+    MalformedEvent,
+    PermissionDenied,
+    SchemaMismatch,
+)
 from ledger.events import (
     GENESIS,
     Event,
@@ -428,13 +434,19 @@ class _Row(dict[str, Any]):
 
 
 def to_event(row: Any) -> Event:
-    """An event read back from the database."""
+    """An event read back from the database; MalformedEvent names one with a malformed time."""
+    try:
+        at, recorded_at = from_text(row.at), from_text(row.recorded_at)
+    except ValueError as exc:
+        raise MalformedEvent(
+            f"event #{row.seq} ({row.event_id}) of {row.media_id} cannot be read: {exc}"
+        ) from None
     return Event(
         event_id=row.event_id,
         media_id=row.media_id,
         action=row.action,
-        at=from_text(row.at),
-        recorded_at=from_text(row.recorded_at),
+        at=at,
+        recorded_at=recorded_at,
         site=row.site,
         operator=row.operator,
         detail=json.loads(row.detail),

@@ -136,6 +136,10 @@ class MediaState(NamedTuple):
     misdelivered: bool = False
     expected: bool = False
     unexpected: bool = False
+    # The current dispatch's parcel tracking reference (a new dispatch starts without one).
+    tracking: str | None = None
+    # When the recipient of an unencrypted disc signed the handover form (latest signature).
+    acknowledged_at: datetime | None = None
     anomalies: tuple[Anomaly, ...] = ()
 
 
@@ -264,6 +268,10 @@ def apply(state: MediaState, event: Event) -> MediaState:
         return state._replace(password_sent_at=event.at, password_via=event.detail.get("via"))
     elif action == A.LABELLED:
         return state._replace(labelled=state.labelled + 1)
+    elif action == A.TRACKING:
+        return state._replace(tracking=event.detail["ref"])
+    elif action == A.ACKNOWLEDGED:
+        return state._replace(acknowledged_at=event.at)
     if action not in TARGET:
         return state
     changes: dict[str, Any] = {_STAMP[action]: event.at}
@@ -290,6 +298,10 @@ def apply(state: MediaState, event: Event) -> MediaState:
             changes["received_studies"] = studies_from_detail(event.detail["studies"])
     if action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):
         changes["import_check"] = import_check_of(action, event.detail)
+    if action in (A.DISPATCH, A.EXPECTED):
+        # A new parcel: the tracking reference of an earlier dispatch no longer applies;
+        # a partner's manifest may carry the parcel's reference.
+        changes["tracking"] = event.detail.get("tracking")
     return state._replace(status=TARGET[action], status_at=event.at, **changes)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -35,10 +36,14 @@ class Basis:
         return london_midnight(self.as_of + timedelta(days=1))
 
 
-def basis(as_of: date, thresholds: Thresholds, first_year: int | None = None) -> Basis:
-    """A basis whose calendar covers the years a report can reach."""
-    first = min(first_year or as_of.year, as_of.year) - 1
-    return Basis(as_of, thresholds, england_and_wales(first, as_of.year + 1))
+def basis(as_of: date, thresholds: Thresholds, years: Iterable[int] = ()) -> Basis:
+    """A basis whose calendar covers the as-of year and every year a counted step falls in.
+
+    `years` are the years of the steps (`step_years`); a year either side is added, since a
+    count may run past New Year.
+    """
+    span = [as_of.year, *years]
+    return Basis(as_of, thresholds, england_and_wales(min(span) - 1, max(span) + 1))
 
 
 def london_midnight(day: date) -> datetime:
@@ -74,8 +79,12 @@ def media_frame(rows: Rows) -> pd.DataFrame:
     return df
 
 
-def first_year(df: pd.DataFrame, column: str = "registered_at") -> int | None:
-    """The earliest year in a time column, for the calendar's range."""
-    if df.empty or df[column].isna().all():
-        return None
-    return int(df[column].min().tz_convert(LONDON).year)
+def step_years(df: pd.DataFrame) -> list[int]:
+    """The earliest and latest London year of any time in the frame's `*_at` columns."""
+    found: list[int] = []
+    for name in df.columns:
+        if name.endswith("_at") and not df.empty and not df[name].isna().all():
+            column = df[name]
+            found += [int(column.min().tz_convert(LONDON).year)]
+            found += [int(column.max().tz_convert(LONDON).year)]
+    return [min(found), max(found)] if found else []

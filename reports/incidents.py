@@ -22,7 +22,7 @@ from ledger.errors import InvalidValue
 from ledger.reasons import INCIDENT_REASONS
 from ledger.transitions import Status
 from reports.calendar import london_days
-from reports.frames import Basis, basis, day_starts, first_year, media_frame, times
+from reports.frames import Basis, basis, day_starts, media_frame, step_years, times
 from reports.thresholds import Thresholds
 
 FINDING_COLUMNS = ["media_id", "reason", "detected_at", "note"]
@@ -269,10 +269,10 @@ def incidents(
             f"--since {since.isoformat()} is after --as-of {as_of.isoformat()}: "
             "give a period that starts on or before the day it ends"
         )
-    probe = basis(as_of, thresholds, since.year)
+    probe = basis(as_of, thresholds, [since.year])
     start = datetime.combine(since, datetime.min.time(), tzinfo=probe.end.tzinfo)
     ev = evidence(ledger, start, probe.end, thresholds)
-    ctx = basis(as_of, thresholds, first_year(ev.media) or since.year)
+    ctx = basis(as_of, thresholds, [since.year, *step_years(ev.media)])
     found = findings(ev, ctx)
     found = found[found["detected_at"] >= start]
     report = with_status(found, ir1_status(ledger))

@@ -18,7 +18,7 @@ from ledger.clock import LONDON, london
 from ledger.errors import CustodyError, InvalidValue
 from ledger.events import Action
 from ledger.reasons import INCIDENT_REASONS
-from reports.frames import basis, first_year, media_frame, times
+from reports.frames import basis, media_frame, step_years, times
 from reports.incidents import (
     HARM,
     ICO_DEADLINE,
@@ -86,7 +86,7 @@ def draft(
     media_id = record.state.media_id
     media = media_frame(queries.medium(ledger, media_id))
     today = ledger.clock().astimezone(LONDON).date()
-    ctx = basis(today, thresholds, first_year(media))
+    ctx = basis(today, thresholds, step_years(media))
     partial = [
         (r[1], r[2]) for r in queries.action_events(ledger, IMPORT_PARTIAL).rows if r[1] == media_id
     ]

@@ -20,7 +20,7 @@ from ledger.events import Action
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import EXCEPTIONS
 from reports.calendar import london_days
-from reports.frames import Basis, basis, london_midnight, media_frame, times
+from reports.frames import Basis, basis, london_midnight, media_frame, step_years, times
 from reports.incidents import Evidence, findings, ir1_status, lookback, partial_imports, with_status
 from reports.thresholds import Thresholds
 
@@ -304,11 +304,12 @@ def monthly(ledger: Ledger, month: str, thresholds: Thresholds) -> Monthly:
     start, end = london_midnight(first), london_midnight(_add_months(first, 1))
     # A month still in progress is reported as of today.
     today = ledger.clock().astimezone(LONDON).date()
-    ctx = basis(min(end.date() - timedelta(days=1), today), thresholds, months[0].year)
     home = queries.home_code(ledger)
     names = queries.organisation_names(ledger)
 
     m = media_frame(queries.touched_media(ledger, start, end, lookback=lookback(thresholds)))
+    as_of = min(end.date() - timedelta(days=1), today)
+    ctx = basis(as_of, thresholds, [months[0].year, *step_years(m)])
     m["ours"] = m["issuer"] == home
     m["partner"] = m["destination"].where(m["ours"], m["issuer"])
     ev = Evidence(m, partial_imports(ledger, start, end))

@@ -17,7 +17,7 @@ from ledger.api import Ledger
 from ledger.reasons import UNRECONCILED_REASONS
 from ledger.transitions import Status
 from reports.calendar import london_days
-from reports.frames import Basis, basis, first_year, media_frame
+from reports.frames import Basis, basis, media_frame, step_years
 from reports.thresholds import Thresholds
 
 Rule = Callable[[pd.DataFrame, Basis], pd.DataFrame]
@@ -154,7 +154,7 @@ def flag(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
     """`report unreconciled`: outstanding media, oldest first within each reason."""
     media = media_frame(queries.open_media(ledger, patient=True))
-    ctx = basis(as_of, thresholds, first_year(media))
+    ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
     facts = media[["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS]]
     report = findings.merge(facts, on="media_id", how="left")

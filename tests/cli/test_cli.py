@@ -115,7 +115,7 @@ def test_correct_and_verify(cli: Any) -> None:
         ),
         (
             ["scan", "dispatch", "RGT00000001E", "--at", "2999-01-01"],
-            "error: '2999-01-01' is in the future",
+            "error: 2999-01-01 00:00 (UK time) is in the future",
         ),
         (
             ["show", "RGT00000001E"],

@@ -294,11 +294,15 @@ def test_receipts_record_only_the_partners_custody_scans(sender: str, tmp_path: 
         (_receipt("RGT00000001E", "expected"), "may not record 'expected'"),
         (
             _receipt("RGT00000002C", "imported", at=datetime(2099, 1, 1, tzinfo=UTC)),
-            "dated in the future (2099-01-01T00:00:00.000000Z)",
+            "dated 2099-01-01 00:00 (UK time) is in the future",
+        ),
+        (
+            _receipt("RGT00000002C", "imported", at=datetime(1, 1, 1, tzinfo=UTC)),
+            "dated 0001-01-01 is before 2000-01-01",
         ),
         (
             _receipt("RGT00000002C", "imported", recorded_at=now + timedelta(hours=1)),
-            "dated in the future",
+            "(UK time) is in the future",
         ),
         (_receipt("RGT00000002C", "to-pacs", site="RGT"), "recorded at RGT: RXH may send only"),
         (_receipt("RGT00000002C", "to-pacs", site="RJ1"), "recorded at RJ1: RXH may send only"),
@@ -390,6 +394,29 @@ def test_a_manifest_line_of_the_wrong_type_is_refused_in_one_line(
     assert (result.exit_code, result.stderr) == (
         1,
         f"error: bad.json is not a custody manifest: {message}\n",
+    )
+    assert Ledger.open(receiver).verify_chain().events == 0
+
+
+@pytest.mark.parametrize(
+    ("dispatched_at", "message"),
+    [
+        ("0001-01-01T10:00:00+00:00", "0001-01-01 is before 2000-01-01"),
+        ("1999-12-31T23:59:59.000000Z", "1999-12-31 is before 2000-01-01"),
+        ("2099-01-01T10:00:00.000000Z", "2099-01-01 10:00 (UK time) is in the future"),
+    ],
+)
+def test_a_manifest_dated_out_of_range_is_refused_whole(
+    sender: str, tmp_path: Path, dispatched_at: str, message: str
+) -> None:
+    receiver = _rxh(tmp_path)
+    manifest = _manifest(sender, tmp_path)
+    manifest["media"][1]["dispatched_at"] = dispatched_at
+    result = custody(receiver, "manifest", "import", str(_write(tmp_path / "old.json", manifest)))
+    media_id = manifest["media"][1]["media_id"]
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: 1 bad line(s); nothing imported: medium 2 ({media_id}): dispatched_at {message}\n",
     )
     assert Ledger.open(receiver).verify_chain().events == 0
 

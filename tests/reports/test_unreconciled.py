@@ -213,3 +213,17 @@ def test_partner_discs_received_here_get_the_pacs_reasons(book: Book, tmp_path: 
         strangers["desk"]: "unexpected-arrival",
         strangers["failed"]: "import-failed",
     }
+
+
+def test_working_days_use_the_year_each_step_falls_in(book: Book) -> None:
+    """Registered in 2026, dispatched (a paper log entered late) before Christmas 2024."""
+    from tests.reports.test_calendar import by_hand
+
+    book.now[0] = uk("2026-01-20 12:00")
+    media_id = book.register("2026-01-05 10:00")
+    book.scan("dispatch", media_id, "2024-12-20 10:00")
+    df = unreconciled(book.ledger, date(2026, 1, 9), Thresholds())
+    row = df[df["media_id"] == media_id].iloc[0]
+    assert row["reason"] == "not-received"
+    # 25 and 26 Dec 2024 and every 2025 bank holiday are off: the 2024 calendar is needed.
+    assert row["working_days"] == by_hand(date(2024, 12, 20), date(2026, 1, 9))

@@ -1,0 +1,51 @@
+"""`custody handover-form` and `custody handover`: an unencrypted disc handed to its recipient."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+from cli.app import app
+from cli.context import open_ledger
+
+
+class Relationship(StrEnum):
+    """Who signed, to the patient (mirrors ledger.handover.RELATIONSHIPS)."""
+
+    patient = "patient"
+    parent = "parent"
+    carer = "carer"
+    solicitor = "solicitor"
+    other = "other"
+
+
+@app.command()
+def handover(
+    ctx: typer.Context,
+    media_id: str = typer.Argument(..., help="The disc handed over."),
+    acknowledged_by: str = typer.Option(
+        ..., "--acknowledged-by", help="The name of the person who signed the form."
+    ),
+    relationship: Relationship = typer.Option(
+        Relationship.patient, "--relationship", help="Who they are to the patient."
+    ),
+    operator: str = typer.Option(None, "--operator", help="Who handed it over (default: you)."),
+    at: str = typer.Option(None, "--at", help="When the form was signed (ISO 8601; default now)."),
+) -> None:
+    """Record that the recipient of an unencrypted disc signed its handover form."""
+    from cli.context import default_operator
+    from ledger.clock import london
+
+    ledger = open_ledger(ctx)
+    event = ledger.acknowledge_handover(
+        media_id,
+        acknowledged_by=acknowledged_by,
+        relationship=relationship.value,
+        operator=operator or default_operator(),
+        at=ledger.when(at) if at else None,
+    )
+    typer.echo(
+        f"acknowledged {event.media_id}: signed by {event.detail['acknowledged_by']} "
+        f"({event.detail['relationship']}) {london(event.at)}"
+    )
