@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger import journal
 from ledger.api import Ledger, Registration
 from ledger.clock import from_text, parse_time, to_text
 from ledger.errors import InvalidTime, MalformedEvent
 from ledger.events import event_json
+from station import journal
 from tests.conftest import NHS, Clock
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
