@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -49,3 +50,17 @@ def handover(
         f"acknowledged {event.media_id}: signed by {event.detail['acknowledged_by']} "
         f"({event.detail['relationship']}) {london(event.at)}"
     )
+
+
+@app.command("handover-form")
+def handover_form(
+    ctx: typer.Context,
+    media_id: str = typer.Argument(..., help="The unencrypted disc to hand over."),
+    output: Path = typer.Option(..., "-o", "--output", help="The PDF to write (A4)."),
+) -> None:
+    """Print the form the recipient of an unencrypted disc reads and signs (A4 PDF)."""
+    from labels.handover import write_handover_form
+
+    facts = open_ledger(ctx).handover_facts(media_id)
+    written = write_handover_form(output, **facts._asdict())
+    typer.echo(f"wrote {written}: sign it, then record it with `custody handover {facts.media_id}`")

@@ -37,7 +37,9 @@ def draft(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from ledger.files import write_private
+
+        write_private(output, text)
         typer.echo(f"wrote {output}", err=True)
 
 

@@ -118,16 +118,23 @@ def label(
             return
         media_ids = waiting.media_ids
     contents = label_contents(ledger, media_ids, patient_ref)
+    ledger.check_writable()  # a read-only ledger: say so before printing anything
     paths = write_labels(
         contents, output, tpl, start=start, offset_x_mm=offset_x, offset_y_mm=offset_y
     )
+    try:
+        events = ledger.labelled(
+            [c.media_id for c in contents],
+            template=tpl.name,
+            file=output.name,
+            operator=operator or default_operator(),
+            patient_ref=patient_ref is not None,
+        )
+    except BaseException:
+        # Labels the ledger does not know were printed must not be printed: take them back.
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
     for line in written_lines(paths, tpl, len(contents), start):
         typer.echo(line)
-    events = ledger.labelled(
-        [c.media_id for c in contents],
-        template=tpl.name,
-        file=output.name,
-        operator=operator or default_operator(),
-        patient_ref=patient_ref is not None,
-    )
     typer.echo(f"recorded {len(events)} medi{'a' if len(events) > 1 else 'um'} as labelled")

@@ -97,7 +97,9 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    from ledger.files import write_private
+
+    write_private(output, text)
     typer.echo(f"wrote {output}", err=True)
 
 

@@ -48,6 +48,11 @@ def outcome_line(outcome: Outcome) -> str:
     if outcome.scan is not None:
         return scan_line(outcome.scan)
     match outcome.kind:
+        case "tracking":
+            return f"TRACKING {outcome.reason} - attached to {' '.join(outcome.parcel)}"
+        case "queued" if outcome.parcel:
+            parcel = " ".join(outcome.parcel)
+            return f"QUEUED tracking {outcome.reason} - {parcel} - offline - queued"
         case "queued":
             return f"QUEUED {outcome.media_id} {outcome.action} - offline - queued"
         case "duplicate":
@@ -68,6 +73,7 @@ def summary_line(station: Station) -> str:
         f"{c['recorded']} recorded, {c['duplicate']} duplicate, {c['refused']} refused, "
         f"{c['anomalies']} with anomalies"
     )
+    text += f", {c['tracking']} tracking codes" if c["tracking"] else ""
     return text + (f", {c['queued']} queued offline" if c["queued"] else "")
 
 
@@ -140,6 +146,7 @@ _STYLE = {
     "command": "bold blue",
     "operator": "bold blue",
     "ignored": "dim",
+    "tracking": "bold green",
 }
 _MARK = {
     "recorded": "✔",
@@ -149,6 +156,7 @@ _MARK = {
     "command": "▶",
     "operator": "☺",
     "ignored": " ",
+    "tracking": "✔",
 }
 
 
@@ -165,6 +173,10 @@ def _headline(outcome: Outcome) -> str:
     """The result in a few words, beside the big tick or cross."""
     if outcome.kind in ("command", "operator", "ignored"):
         return outcome.reason or ""
+    if outcome.kind == "tracking":
+        return f"tracking {outcome.reason}"
+    if outcome.kind == "queued" and outcome.parcel:
+        return f"tracking {outcome.reason}  OFFLINE - QUEUED"
     ident = outcome.media_id or outcome.code
     if outcome.kind == "recorded":
         return f"{ident}  {outcome.status}"
@@ -219,9 +231,10 @@ def render(screen: Screen, width: int) -> RenderableType:
             style = "bold dark_orange"
         glyph = {"refused": CROSS, "queued": HOURGLASS}.get(last.kind, TICK)
         explained = last.kind in ("refused", "duplicate")
+        parcel = f"on {len(last.parcel)} discs: {' '.join(last.parcel)}" if last.parcel else ""
         words = [
             Text(_headline(last), style=style),
-            Text(last.reason or "" if explained else "", style=style),
+            Text(last.reason or "" if explained else parcel, style=style),
             *(Text(w, style="bold dark_orange") for w in warnings),
         ]
         if last.kind == "queued":

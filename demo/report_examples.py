@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ledger.api import Ledger
 from ledger.clock import LONDON
+from ledger.files import write_private
 from reports.incidents import SUMMARY_COLUMNS, incidents
 from reports.ir1 import draft, draft_text
 from reports.monthly import monthly
@@ -76,18 +77,18 @@ def write_reports(ledger: Ledger, directory: Path) -> list[Path]:
     files = []
     u = unreconciled(ledger, today, thresholds)
     path = directory / "unreconciled.html"
-    path.write_text(html_page("Unreconciled media", f"as of {today}", u), encoding="utf-8")
+    write_private(path, html_page("Unreconciled media", f"as of {today}", u))
     files.append(path)
     since = today - timedelta(days=90)
     found = incidents(ledger, today, thresholds, since=since)
     path = directory / "incidents.html"
     subtitle = f"open IR1 candidates from {since} to {today}"
     page = html_page("IR1 incident candidates", subtitle, found[SUMMARY_COLUMNS])
-    path.write_text(page, encoding="utf-8")
+    write_private(path, page)
     files.append(path)
     report = monthly(ledger, month, thresholds)
     path = directory / f"monthly-{month}.html"
-    path.write_text(monthly_html(report), encoding="utf-8")
+    write_private(path, monthly_html(report))
     files.append(path)
     path = directory / f"monthly-{month}.xlsx"
     write_xlsx(report.tables, path)
@@ -96,6 +97,6 @@ def write_reports(ledger: Ledger, directory: Path) -> list[Path]:
     if len(lost):
         path = directory / "ir1-draft.txt"
         d = draft(ledger, str(lost.iloc[-1]["media_id"]), thresholds, reason="lost")
-        path.write_text(draft_text(d), encoding="utf-8")
+        write_private(path, draft_text(d))
         files.append(path)
     return files

@@ -4,6 +4,7 @@ All are `CustodyError`s, so the CLI shows them as `error: <message>` with a non-
 """
 
 from ledger.errors import CustodyError
+from ledger.errors import OutputNotWritable as OutputNotWritable  # ledger.files raises it
 
 
 class UnknownTemplate(CustodyError):
@@ -44,10 +45,6 @@ class LabelOffSheet(CustodyError):
 
 class UnsupportedOutput(CustodyError):
     """An output path whose kind (suffix) the template cannot write."""
-
-
-class OutputNotWritable(CustodyError):
-    """The output file or folder cannot be written (missing folder, no permission)."""
 
 
 class UnreadableImage(CustodyError):

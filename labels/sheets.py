@@ -25,6 +25,7 @@ from labels.errors import (
 )
 from labels.render import DPI, RenderedLabel, mm_to_px, render_label
 from labels.templates import SheetGrid, Template, get_template, slot_origin_mm
+from ledger.files import PRIVATE, write_private
 
 PDF_TITLE = "custody labels"
 
@@ -209,17 +210,11 @@ def _save_png(image: Image.Image, path: Path) -> None:
 
 
 def atomic_file(out: Path, write: Callable[[Path], None]) -> None:
-    """Write through `write` to a temporary file beside `out`, then rename it into place."""
-    if not out.parent.is_dir():
-        raise OutputNotWritable(f"folder {out.parent} does not exist")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, out)
-    except OSError as e:
-        raise OutputNotWritable(f"cannot write {out}: {e.strerror or e}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write through `write` to a private temporary file beside `out`, then rename it into place.
+
+    Labels may carry a patient reference: written 0600 by the one writer of such files.
+    """
+    write_private(out, write)
 
 
 def _write_folder(rendered: Sequence[RenderedLabel], out: Path) -> list[Path]:
@@ -237,6 +232,7 @@ def _write_folder(rendered: Sequence[RenderedLabel], out: Path) -> list[Path]:
         try:
             for label, name in zip(rendered, names, strict=True):
                 _save_png(label.image, staging / name)
+                os.chmod(staging / name, PRIVATE)
             out.mkdir(exist_ok=True)
             for name in names:
                 os.replace(staging / name, out / name)

@@ -221,6 +221,12 @@ class Ledger:
             store.check_schema(conn)
         return ledger
 
+    def check_writable(self) -> None:
+        """LedgerReadOnly, before any work, if this account can only read the ledger."""
+        where = store.read_only(self.engine)
+        if where:
+            raise store.read_only_error(where)
+
     @property
     def home(self) -> Org:
         """The organisation this ledger belongs to."""

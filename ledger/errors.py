@@ -20,6 +20,10 @@ class LedgerUnreachable(CustodyError):
     """The database cannot be reached (server down, share gone)."""
 
 
+class LedgerReadOnly(CustodyError):
+    """A write to a ledger this account can only read (an archive copy, a read-only share)."""
+
+
 class InvalidMediaId(CustodyError):
     """Text that is not a media ID at all."""
 
@@ -78,6 +82,10 @@ class IntegrityError(CustodyError):
 
 class MalformedEvent(IntegrityError):
     """A stored event that cannot be read (a time not in the stored form)."""
+
+
+class OutputNotWritable(CustodyError):
+    """An output file that cannot be written (missing folder, a folder given, no permission)."""
 
 
 class JournalError(CustodyError):

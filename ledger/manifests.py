@@ -37,6 +37,7 @@ from ledger.errors import (
     WrongRecipient,
 )
 from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_json
+from ledger.files import write_private
 from ledger.ids import check_nhs_number, check_ods, parse_media_id
 from ledger.rules import KINDS
 from ledger.transitions import effective, fold
@@ -197,10 +198,7 @@ def write_file(doc: Manifest | Receipts, path: Path, fmt: str | None = None) -> 
     if chosen == "csv" and not isinstance(doc, Manifest):
         raise InvalidValue("receipts are written as JSON only")
     text = manifest_csv(doc) if chosen == "csv" and isinstance(doc, Manifest) else to_json(doc)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidValue(f"cannot write {path}: {exc.strerror}") from None
+    write_private(path, text)  # it lists NHS numbers
     return chosen
 
 

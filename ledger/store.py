@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,6 +27,7 @@ from sqlmodel import SQLModel
 from ledger.clock import from_text, to_text
 from ledger.errors import (
     LedgerNotFound,
+    LedgerReadOnly,
     LedgerUnreachable,
     MalformedEvent,
     PermissionDenied,
@@ -84,25 +86,73 @@ def open_engine(target: str, *, create: bool = False) -> Engine:
                 raise LedgerNotFound(f"no ledger at {path}: run `custody init` first")
             path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _tune_sqlite(engine)
-        return engine
+        if create or not _read_only(path):
+            engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _tune_sqlite(engine)
+            return engine
+        return _read_only_engine(url, path)
     try:
         return sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise LedgerUnreachable(f"cannot use database URL {url!r}: {exc}") from None
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _read_only(path: Path) -> bool:
+    """True when this account cannot write the SQLite file, or the folder that holds it.
+
+    SQLite keeps its write-ahead log beside the file, so a ledger in a folder we cannot write
+    (a read-only share, an archive) cannot take a write either.
+    """
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _read_only_engine(url: str, path: Path) -> Engine:
+    """An engine that only reads: SQLite opened `mode=ro`, never asked to write.
+
+    In a folder we cannot write, SQLite cannot make the shared-memory file a WAL reader
+    needs, so unless it is there already the file is opened `immutable` (read as it stands).
+    """
+    uri = f"{path.as_uri()}?mode=ro"
+    shared = path.with_name(path.name + "-shm")
+    if not os.access(path.parent, os.W_OK) and not shared.exists():
+        uri += "&immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+
+    engine = sa.create_engine(url, creator=connect)
+    _tune_sqlite(engine, read_only=True)
+    engine.update_execution_options(custody_read_only=str(path))
+    return engine
+
+
+def read_only(engine: Engine) -> str | None:
+    """The file of a ledger opened read-only, or None if it can be written."""
+    value = engine.get_execution_options().get("custody_read_only")
+    return str(value) if value else None
+
+
+def read_only_error(where: str) -> LedgerReadOnly:
+    """What a write to a read-only ledger raises, naming it."""
+    return LedgerReadOnly(
+        f"the ledger {where} is read-only (this account cannot write it or its folder): "
+        "nothing was recorded"
+    )
+
+
+def _tune_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     """WAL and a busy timeout; we issue BEGIN ourselves so writers can take the lock up front."""
 
     @sa_event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # a reader takes the file as it is
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @sa_event.listens_for(engine, "begin")
@@ -130,6 +180,8 @@ def connect(
     `lock_head=False` (PostgreSQL): the caller writes with `append_unless_changed`,
     which takes the chain head lock itself, only for the write.
     """
+    if write and (where := read_only(engine)):
+        raise read_only_error(where)
     if held is not None:
         with _transaction(held, write, lock_head):
             yield held
@@ -151,10 +203,14 @@ def _transaction(conn: Connection, write: bool, lock_head: bool = True) -> Itera
                 conn.execute(_LOCK_HEAD)
             yield
     except sa.exc.OperationalError as exc:
+        if getattr(exc.orig, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            raise read_only_error(str(conn.engine.url.database)) from None
         raise LedgerUnreachable(f"cannot reach the ledger: {_first_line(exc)}") from None
     except Exception as exc:
         # The PostgreSQL scan path talks to the driver directly, so its errors arrive unwrapped.
         sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+        if sqlstate == "25006":  # a read-only transaction: a standby, or a read-only account
+            raise read_only_error(conn.engine.url.render_as_string()) from None
         if sqlstate == "42501":
             raise PermissionDenied(
                 f"the database refused: {_first_line(exc)} (this account may not do that)"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.clock import LONDON
+from ledger.files import write_private
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -114,7 +115,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
             width = max(len(str(column)), int(longest or 0))
             sheet.column_dimensions[letter].width = min(max(width + 2, 8), 60)
         sheet.freeze_panes = "A2"
-    book.save(path)
+    write_private(path, book.save)
 
 
 def _cell(value: Any) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.errors import CustodyError, JournalError
-from ledger.events import SCAN_ACTIONS, Event, detail_text, event_from_json, event_json
+from ledger.events import SCAN_ACTIONS, Action, Event, detail_text, event_from_json, event_json
 
 if TYPE_CHECKING:
     from ledger.api import Ledger, ScanResult
@@ -28,8 +28,8 @@ def event_line(event: Event) -> str:
 def event_from_line(text: str) -> Event:
     """An event read back from a journal line; ValueError if the line is not one."""
     event = event_from_json(json.loads(text))
-    if event.action not in {a.value for a in SCAN_ACTIONS}:
-        raise ValueError(f"{event.action!r} is not a scan action")
+    if event.action not in {*(a.value for a in SCAN_ACTIONS), Action.TRACKING}:
+        raise ValueError(f"{event.action!r} is not a scan action or a tracking code")
     return event
 
 
@@ -105,6 +105,9 @@ def replay(ledger: Ledger, events: Sequence[Event]) -> SyncReport:
             if event.site not in sites:
                 refused.append(Refusal(event, f"site {event.site!r} is not an organisation here"))
                 continue
+            if event.action == Action.TRACKING:
+                _replay_tracking(ledger, event, recorded, already, refused)
+                continue
             try:
                 result = ledger.scan(
                     event.action,
@@ -127,6 +130,43 @@ def replay(ledger: Ledger, events: Sequence[Event]) -> SyncReport:
             else:
                 refused.append(Refusal(event, result.reason or "refused"))
     return SyncReport(recorded, already, duplicates, refused, [])
+
+
+def _replay_tracking(
+    ledger: Ledger,
+    event: Event,
+    recorded: list[Replayed],
+    already: list[Event],
+    refused: list[Refusal],
+) -> None:
+    """A queued tracking code for one disc: attached once, however often the journal is replayed.
+
+    Its dispatch was queued before it, so it is recorded by the time this runs.
+    """
+    from ledger.api import ScanResult
+
+    try:
+        result = ledger.attach_tracking(
+            [event.media_id],
+            str(event.detail.get("ref", "")),
+            site=event.site,
+            operator=event.operator,
+            at=event.at,
+        )
+    except CustodyError as exc:
+        refused.append(Refusal(event, str(exc)))
+        return
+    if not result.recorded:
+        already.append(event)
+        return
+    state = ledger.show(event.media_id).state
+    scan = ScanResult(
+        result.ref.text,
+        "recorded",
+        event.media_id,
+        f"{state.status}, tracking {result.ref.grouped}",
+    )
+    recorded.append(Replayed(event, scan))
 
 
 def sync(ledger: Ledger, path: Path) -> SyncReport:

@@ -24,11 +24,19 @@ from ledger.clock import utcnow
 from ledger.errors import (
     CustodyError,
     InvalidMediaId,
+    InvalidTrackingRef,
     LedgerNotFound,
     LedgerUnreachable,
 )
-from ledger.events import SCAN_ACTIONS, Event
-from ledger.ids import check_ods, normalise_code, parse_media_id
+from ledger.events import SCAN_ACTIONS, Action, Event
+from ledger.ids import (
+    TrackingRef,
+    check_ods,
+    normalise_code,
+    parse_media_id,
+    parse_tracking,
+    s10_shaped,
+)
 from station import journal
 
 if TYPE_CHECKING:
@@ -46,10 +54,16 @@ _MEDIA_SHAPE = re.compile(r"[A-Z0-9]{3,5}[0-9]{8}[0-9A-Z]")
 MAX_CODE_LENGTH = 64
 # Same as the ledger's duplicate window, for scans queued while offline.
 DUPLICATE_WINDOW = timedelta(seconds=10)
+_NO_SITE = (
+    "ledger unreachable and this station has no site set, so nothing can be queued "
+    "(custody station-config --site CODE)"
+)
 # While offline, how often a scan tries the ledger again before queueing.
 RETRY_EVERY = timedelta(seconds=15)
 
-Kind = Literal["recorded", "duplicate", "refused", "queued", "command", "operator", "ignored"]
+Kind = Literal[
+    "recorded", "duplicate", "refused", "queued", "command", "operator", "ignored", "tracking"
+]
 
 
 class Command(NamedTuple):
@@ -70,13 +84,19 @@ class Code(NamedTuple):
     text: str
 
 
+class Tracking(NamedTuple):
+    """A parcel's tracking barcode (UPU S10 shape): attach it to the discs scanned before it."""
+
+    text: str
+
+
 class Noise(NamedTuple):
     """A line that cannot be a code at all, and why."""
 
     reason: str
 
 
-ScannedLine = Command | Badge | Code | Noise | None
+ScannedLine = Command | Badge | Tracking | Code | Noise | None
 
 
 def strip_affixes(raw: str, prefix: str = "", suffix: str = "") -> str:
@@ -106,6 +126,8 @@ def read_line(raw: str, prefix: str = "", suffix: str = "") -> ScannedLine:
     badge = _BADGE.fullmatch(code)
     if badge and not _MEDIA_SHAPE.fullmatch(code):
         return Badge(badge.group(1).lower())
+    if s10_shaped(code):
+        return Tracking(code)
     return Code(code)
 
 
@@ -152,6 +174,8 @@ class Outcome:
     reason: str | None = None
     anomaly: str | None = None
     scan: ScanResult | None = None
+    # A tracking code: the media of the parcel it was attached (or queued) to.
+    parcel: tuple[str, ...] = ()
 
 
 def _from_scan(action: str, result: ScanResult) -> Outcome:
@@ -179,6 +203,9 @@ class Station:
     counts: Counter[str] = field(default_factory=Counter)
     _retry_at: datetime | None = None
     _queued_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # Discs scanned for dispatch since the last tracking code: the parcel being packed.
+    parcel: list[str] = field(default_factory=list)
+    _parcel_queued: bool = False
 
     def connect(self) -> None:
         """Open the ledger and check the site; if it cannot be reached, go offline.
@@ -210,11 +237,82 @@ class Station:
             return self._count(Outcome("refused", action, reason=line.reason))
         if isinstance(line, Command):
             self.settings = replace(self.settings, action=line.action)
+            self.parcel, self._parcel_queued = [], False
             return Outcome("command", line.action, reason=f"now scanning: {line.action}")
         if isinstance(line, Badge):
             self.settings = replace(self.settings, operator=line.operator)
             return Outcome("operator", action, reason=f"operator: {line.operator}")
-        return self._count(self._scan(line.text))
+        if isinstance(line, Tracking):
+            return self._count(self._track(line.text))
+        outcome = self._count(self._scan(line.text))
+        media_id = outcome.media_id
+        packed = outcome.kind in ("recorded", "duplicate", "queued")
+        if action == Action.DISPATCH and packed and media_id and media_id not in self.parcel:
+            self.parcel.append(media_id)
+            # Its dispatch waits in the journal, so the parcel's tracking code must wait too.
+            self._parcel_queued = self._parcel_queued or outcome.kind == "queued"
+        return outcome
+
+    def _track(self, code: str) -> Outcome:
+        """A parcel's tracking code: attach it to every disc dispatched since the last one."""
+        s = self.settings
+        try:
+            ref = parse_tracking(code)
+        except InvalidTrackingRef as exc:
+            return Outcome("refused", s.action, code, reason=str(exc))
+        shown = f"tracking {ref.grouped}"
+        if s.action != Action.DISPATCH:
+            return Outcome(
+                "refused",
+                s.action,
+                code,
+                reason=f"{shown}: a parcel's tracking code goes after its discs' dispatch scans "
+                f"(now scanning {s.action})",
+            )
+        if not self.parcel:
+            return Outcome(
+                "refused",
+                s.action,
+                code,
+                reason=f"{shown}: no disc scanned for dispatch before it - scan the parcel's "
+                "discs, then its tracking code",
+            )
+        parcel = tuple(self.parcel)
+        if self.ledger is not None and not self.offline and not self._parcel_queued:
+            try:
+                self.ledger.attach_tracking(parcel, ref.text, site=s.site, operator=s.operator)
+            except LedgerUnreachable as exc:
+                self._go_offline(str(exc))
+            except CustodyError as exc:
+                return Outcome("refused", s.action, code, reason=f"{shown}: {exc}")
+            else:
+                self.parcel = []
+                return Outcome("tracking", s.action, code, reason=ref.grouped, parcel=parcel)
+        return self._queue_tracking(code, ref, parcel)
+
+    def _queue_tracking(self, code: str, ref: TrackingRef, parcel: tuple[str, ...]) -> Outcome:
+        """Keep a tracking code in the journal, one event per disc, while the ledger is away."""
+        s = self.settings
+        if s.site is None:
+            return Outcome("refused", s.action, code, reason=f"tracking {ref.grouped}: {_NO_SITE}")
+        now = self.clock()
+        try:
+            for media_id in parcel:
+                event = Event(
+                    event_id=str(uuid.uuid4()),
+                    media_id=media_id,
+                    action=Action.TRACKING,
+                    at=now,
+                    recorded_at=now,
+                    site=s.site,
+                    operator=s.operator,
+                    detail={"ref": ref.text, "s10": ref.s10},
+                )
+                journal.append(s.journal, event)
+        except CustodyError as exc:
+            return Outcome("refused", s.action, code, reason=str(exc))
+        self.parcel, self._parcel_queued = [], False
+        return Outcome("queued", s.action, code, reason=ref.grouped, parcel=parcel)
 
     def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome.kind] += 1
@@ -255,8 +353,7 @@ class Station:
                 s.action,
                 code,
                 media_id,
-                reason="ledger unreachable and this station has no site set, so nothing can be "
-                "queued (custody station-config --site CODE)",
+                reason=_NO_SITE,
             )
         now = self.clock()
         last = self._queued_at.get((media_id, s.action))

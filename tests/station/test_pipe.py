@@ -91,3 +91,46 @@ def test_prefix_and_suffix_from_the_station_config(site: Site) -> None:
     custody(site.env, "station-config", "--prefix", "\\x02", "--suffix", "#", check=True)
     run = custody(site.env, "scan", "dispatch", stdin=b"\x02" + site.media[0].encode() + b"#\n")
     assert run.out == f"OK {site.media[0]} dispatched\n"
+
+
+def test_one_tracking_code_goes_on_every_disc_of_its_parcel(site: Site) -> None:
+    parcel, next_parcel = site.media[:3], site.media[3]
+    lines = [
+        "AB123456785GB",  # no disc before it
+        *parcel,
+        parcel[1],  # read twice: still one disc of this parcel
+        "ab 1234 5678 5 gb",
+        "RR473124829GB",  # the parcel's code went already: no disc since
+        next_parcel,
+        "RR473124828GB",  # a misread check digit: refused, the disc waits for its code
+        "RR473124829GB",
+        "CMDRECEIVE",
+        "AB123456785GB",  # not at dispatch
+    ]
+    run = custody(site.env, "scan", "dispatch", stdin="\n".join(lines).encode() + b"\n")
+    out = run.out.splitlines()
+    assert len(out) == len(lines)
+    no_disc = "no disc scanned for dispatch before it - scan the parcel's discs, then its tracking"
+    assert out[0] == f"REFUSED tracking AB 1234 5678 5 GB: {no_disc} code"
+    assert [o.split()[0] for o in out[1:5]] == ["OK", "OK", "OK", "DUPLICATE"]
+    assert out[5] == f"TRACKING AB 1234 5678 5 GB - attached to {' '.join(parcel)}"
+    assert out[6] == f"REFUSED tracking RR 4731 2482 9 GB: {no_disc} code"
+    assert out[7] == f"OK {next_parcel} dispatched"
+    assert out[8] == (
+        "REFUSED RR473124828GB: misread - scan again (the S10 check digit does not match)"
+    )
+    assert out[9] == f"TRACKING RR 4731 2482 9 GB - attached to {next_parcel}"
+    assert out[10:] == [
+        "ACTION receive",
+        "REFUSED tracking AB 1234 5678 5 GB: a parcel's tracking code goes after its discs' "
+        "dispatch scans (now scanning receive)",
+    ]
+    assert run.code == 1
+    assert run.err == "4 recorded, 1 duplicate, 4 refused, 0 with anomalies, 2 tracking codes\n"
+    ledger = Ledger.open(str(site.db))
+    assert {m: ledger.show(m).state.tracking for m in site.media} == {
+        **dict.fromkeys(parcel, "AB123456785GB"),
+        next_parcel: "RR473124829GB",
+    }
+    listed = json.loads(custody(site.env, "list", "--json", check=True).out)
+    assert {r["media_id"]: r["tracking"] for r in listed}[parcel[0]] == "AB123456785GB"

@@ -132,3 +132,37 @@ def test_station_comes_back_online(tmp_path: Path) -> None:
     now[0] += RETRY_EVERY
     assert st.handle(media[2]).kind == "recorded"
     assert st.offline is None
+
+
+def test_offline_tracking_code_is_queued_with_its_parcel_and_synced_once(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    media = make_ledger(db)
+    reachable = {"now": False}
+
+    def flaky() -> Ledger:
+        if not reachable["now"]:
+            raise LedgerUnreachable("cannot reach the ledger: share gone")
+        return Ledger.open(str(db))
+
+    now = [utcnow()]
+    settings = Settings("dispatch", "clerk", tmp_path / "j.jsonl", site="RGT")
+    st = Station(settings, flaky, clock=lambda: now[0])
+    st.connect()
+    assert [st.handle(m).kind for m in media[:2]] == ["queued", "queued"]
+    # Back online for the parcel's last disc: its code still waits behind the queued dispatches.
+    reachable["now"], now[0] = True, now[0] + RETRY_EVERY
+    assert st.handle(media[2]).kind == "recorded"
+    tracked = st.handle("AB123456785GB")
+    assert (tracked.kind, tracked.reason, tracked.parcel) == (
+        "queued",
+        "AB 1234 5678 5 GB",
+        tuple(media[:3]),
+    )
+    ledger = Ledger.open(str(db))
+    first = journal.sync(ledger, settings.journal)
+    assert (len(first.recorded), first.refused) == (5, [])
+    assert {m: ledger.show(m).state.tracking for m in media[:3]} == dict.fromkeys(
+        media[:3], "AB123456785GB"
+    )
+    second = journal.sync(ledger, settings.journal)
+    assert (len(second.recorded), len(second.already)) == (0, 5)
