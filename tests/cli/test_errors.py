@@ -20,6 +20,7 @@ from tests.conftest import NHS
 
 # Arguments that bring each command taking -o as far as writing its file ({out} is the file).
 WRITERS: dict[str, list[str]] = {
+    "handover-form": ["handover-form", "{handover}", "-o", "{out}"],
     "ir1 draft": ["ir1", "draft", "{medium}", "-o", "{out}"],
     "label": ["label", "{medium}", "-o", "{out}"],
     "manifest export": ["manifest", "export", "--to", "RXH", "-o", "{out}"],
@@ -49,16 +50,28 @@ def test_every_command_with_output_is_walked() -> None:
 
 @pytest.fixture
 def medium(db_path: Path) -> str:
-    """A lost medium: an IR1 candidate with something to label and report."""
+    """A lost medium (an IR1 candidate with something to label and report), and an unencrypted
+    one handed to the patient."""
     ledger = Ledger.open(str(db_path))
     state = ledger.register(Registration(NHS[0], "RXH"), operator="test")
     ledger.scan("lost", state.media_id, operator="test")
+    handed = Registration(
+        NHS[1],
+        "RXH",
+        encrypted=False,
+        exception="patient-handover",
+        approved_by="Dr A",
+        exception_reason="patient collects",
+    )
+    ledger.register(handed, operator="test")
     ledger.engine.dispose()
     return state.media_id
 
 
 def _run(db_path: Path, command: str, out: Path, medium: str) -> tuple[int, str, str]:
-    args = [a.format(out=out, medium=medium) for a in WRITERS[command]]
+    listed = Ledger.open(str(db_path)).list_media()
+    handover = next(m["media_id"] for m in listed if not m["encrypted"])
+    args = [a.format(out=out, medium=medium, handover=handover) for a in WRITERS[command]]
     result = CliRunner().invoke(app, ["--db", str(db_path), *args])
     assert not isinstance(result.exception, OSError | RuntimeError), result.exception
     return result.exit_code, result.stdout, result.stderr
