@@ -229,6 +229,7 @@ health.permission = "health"  # type: ignore[attr-defined]
 def routes() -> list[BaseRoute]:
     """Every route: each page module's, the static files, the health check."""
     from web.pages import (
+        admin,
         auth,
         desk,
         governance,
@@ -247,6 +248,7 @@ def routes() -> list[BaseRoute]:
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     for module in (
+        admin,
         auth,
         desk,
         governance,
