@@ -131,25 +131,37 @@ def server(site: Site) -> Iterator[str]:
     thread.join(5)
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's chromium under Playwright; skipped where missing, failed under CI=true."""
+def launch_chromium(*args: str) -> tuple[Any, Any]:
+    """Debian's chromium under Playwright with extra `args`: (playwright, browser).
+
+    Skips the test where chromium is missing or cannot start; fails it under CI=true.
+    """
     problem = None
     executable = shutil.which("chromium")
     if executable is None:
         problem = "chromium is not installed (apt-get install chromium)"
     else:
+        pw = None
         try:
             from playwright.sync_api import sync_playwright
 
             pw = sync_playwright().start()
-            browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox", *args])
         except Exception as exc:  # any failure to start means "no browser" here
             problem = f"chromium did not start: {exc}"
+            if pw is not None:
+                pw.stop()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {problem}", pytrace=False)
         pytest.skip(problem)
+    return pw, browser
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium under Playwright; skipped where missing, failed under CI=true."""
+    pw, browser = launch_chromium()
     yield browser
     browser.close()
     pw.stop()
