@@ -68,13 +68,15 @@ def _dispatched(site: Site) -> list[str]:
 
 # The test's own watcher, run in the page (the page's CSP applies to the page's scripts, not
 # to what the test evaluates): for each frame the video shows, the shot its corner patch says
-# it belongs to, and when the frame was presented (performance.now() time, as the desk's).
+# it belongs to, and when the first and the last frame of each shot were presented
+# (performance.now() time, as the desk's).
 WATCH_SHOTS = """([size, step]) => {
   const video = document.getElementById("camera-video");
   const canvas = document.createElement("canvas");
   canvas.width = size; canvas.height = size;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   const seen = (window.shotsSeen = {});
+  const last = (window.shotsLast = {});
   const watch = (now, meta) => {
     ctx.drawImage(video, 0, 0, size, size, 0, 0, size, size);
     const px = ctx.getImageData(size / 4, size / 4, size / 2, size / 2).data;
@@ -82,6 +84,7 @@ WATCH_SHOTS = """([size, step]) => {
     for (let i = 0; i < px.length; i += 4) sum += px[i + 1];
     const shot = Math.round(sum / (px.length / 4) / step);
     if (!(shot in seen)) seen[shot] = meta.presentationTime;
+    last[shot] = meta.presentationTime;
     video.requestVideoFrameCallback(watch);
   };
   video.requestVideoFrameCallback(watch);
@@ -154,13 +157,18 @@ def test_camera_reads_each_disc_once_and_refuses_a_wrong_check_character(
     assert page.inner_text("#count-ok") == "2"
     assert page.inner_text("#count-refused") == "1"
     assert _dispatched(site) == [first, second]  # the bad one never recorded, disc 3 neither
-    # Recognised within a second of the first frame that showed it, on screen too.
-    appeared = seen["1"]
-    recognised = reads[0]["at"] - appeared
-    on_screen = shown[0]["at"] - appeared
+    # Recognised within a second of the first frame that showed it, on screen too. Measured
+    # from the last frame of the bare desk before it: if the watcher missed a frame, the
+    # label appeared later than that, so the true figure is smaller, never larger.
+    before = page.evaluate("() => window.shotsLast[0]")
+    recognised = reads[0]["at"] - before
+    on_screen = shown[0]["at"] - before
+    after_first_seen = reads[0]["at"] - seen["1"]
+    per_frame = page.evaluate("() => window.custodyCamera.decodeMs / window.custodyCamera.frames")
     print(
-        f"first disc: decoded {recognised:.0f} ms, tick on screen {on_screen:.0f} ms after "
-        f"its first frame ({FPS} fps)"
+        f"first disc: decoded at most {recognised:.0f} ms ({after_first_seen:.0f} ms after the "
+        f"first frame seen with it), tick on screen at most {on_screen:.0f} ms after it "
+        f"appeared ({FPS} fps); {per_frame:.0f} ms per frame decoded"
     )
     assert recognised < RECOGNISED_WITHIN_MS
     assert on_screen < RECOGNISED_WITHIN_MS
