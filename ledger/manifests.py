@@ -38,7 +38,7 @@ from ledger.errors import (
 )
 from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_json
 from ledger.files import write_private
-from ledger.ids import check_nhs_number, check_ods, parse_media_id
+from ledger.ids import check_nhs_number, check_ods, parse_media_id, parse_tracking
 from ledger.rules import KINDS
 from ledger.transitions import effective, fold
 
@@ -58,6 +58,9 @@ MEDIA_COLUMNS = (
     "nhs_number",
     "dispatch_event_id",
 )
+# Written by every export, optional on import (files from before #17 have none): the parcel's
+# tracking reference. Left out of the digested content when absent, so older digests still hold.
+OPTIONAL_MEDIA_COLUMNS = ("tracking",)
 _HEADER_KEYS = ("from", "to", "created_at", "since", "head_events", "head", "digest")
 _BOOLEAN_COLUMNS = {"urgent", "encrypted"}
 _OPTIONAL_COLUMNS = {"exception", "accession", "study_uid", "nhs_number"}
@@ -85,6 +88,7 @@ class ManifestItem:
     study_uid: str | None
     nhs_number: str | None
     dispatch_event_id: str
+    tracking: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,13 @@ def _body(doc: Manifest | Receipts) -> dict[str, Any]:
     head = {"events": doc.head_events, "digest": doc.head}
     common = {"from": doc.sender, "to": doc.recipient, "created_at": doc.created_at}
     if isinstance(doc, Manifest):
-        items = [{k: getattr(i, k) for k in MEDIA_COLUMNS} for i in doc.media]
+        items = [
+            {
+                **{k: getattr(i, k) for k in MEDIA_COLUMNS},
+                **{k: getattr(i, k) for k in OPTIONAL_MEDIA_COLUMNS if getattr(i, k) is not None},
+            }
+            for i in doc.media
+        ]
         return {
             "format": MANIFEST_FORMAT,
             **common,
@@ -179,12 +189,13 @@ def manifest_csv(manifest: Manifest) -> str:
     for key in _HEADER_KEYS:
         out.write(f"# {key}: {header[key]}\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(MEDIA_COLUMNS)
+    columns = (*MEDIA_COLUMNS, *OPTIONAL_MEDIA_COLUMNS)
+    writer.writerow(columns)
     for item in manifest.media:
         writer.writerow(
             [
                 ("true" if v else "false") if k in _BOOLEAN_COLUMNS else ("" if v is None else v)
-                for k, v in ((k, getattr(item, k)) for k in MEDIA_COLUMNS)
+                for k, v in ((k, getattr(item, k)) for k in columns)
             ]
         )
     return out.getvalue()
@@ -247,6 +258,12 @@ def _check_item(item: ManifestItem, n: int) -> ManifestItem:
     for key in sorted(_OPTIONAL_COLUMNS):
         _text(getattr(item, key), f"{where}: {key}", optional=True)
     _text(item.dispatch_event_id, f"{where}: dispatch_event_id")
+    tracking = _text(item.tracking, f"{where}: tracking", optional=True)
+    if tracking is not None:
+        try:
+            parse_tracking(tracking)
+        except CustodyError as exc:
+            raise ValueError(f"{where}: tracking {exc}") from None
     return item
 
 
@@ -256,7 +273,8 @@ def _json_item(data: Any, n: int) -> ManifestItem:
     missing = [k for k in MEDIA_COLUMNS if k not in data]
     if missing:
         raise ValueError(f"medium {n} has no {', '.join(missing)}")
-    return _check_item(ManifestItem(**{k: data[k] for k in MEDIA_COLUMNS}), n)
+    optional = {k: data[k] for k in OPTIONAL_MEDIA_COLUMNS if k in data}
+    return _check_item(ManifestItem(**{k: data[k] for k in MEDIA_COLUMNS}, **optional), n)
 
 
 def _header(data: dict[str, Any], head_key: str) -> dict[str, Any]:
@@ -337,7 +355,7 @@ def _csv_item(row: dict[str | Any, Any], n: int) -> ManifestItem:
     if None in row or any(row[k] is None for k in MEDIA_COLUMNS):
         raise ValueError(f"medium {n} does not have {len(MEDIA_COLUMNS)} columns")
     values: dict[str, Any] = {}
-    for key in MEDIA_COLUMNS:
+    for key in (*MEDIA_COLUMNS, *(k for k in OPTIONAL_MEDIA_COLUMNS if row.get(k) is not None)):
         cell = row[key].strip()
         if key in _BOOLEAN_COLUMNS:
             if cell.lower() not in _CSV_BOOLEANS:
@@ -383,6 +401,7 @@ def export_manifest(ledger: Ledger, partner: str, since: datetime | None = None)
                     study_uid=row.study_uid,
                     nhs_number=row.nhs_number,
                     dispatch_event_id=dispatch.event_id,
+                    tracking=row.tracking,
                 )
             )
     manifest = Manifest(
@@ -424,6 +443,8 @@ def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: d
         detail["study_uid"] = item.study_uid
     if item.exception:
         detail["exception"] = {"code": item.exception}
+    if item.tracking:
+        detail["tracking"] = item.tracking
     name = f"{manifest.sender}/{item.media_id}/{item.dispatch_event_id}"
     return Event(
         event_id=str(uuid.uuid5(EXPECTED_NAMESPACE, name)),
