@@ -6,7 +6,7 @@ a second of appearing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from labels.templates import TEMPLATES
 from ledger import store
 from ledger.ids import MOD37_ALPHABET
 from ledger.labelling import label_facts
-from tests.web.conftest import Site, browser_sign_in, launch_chromium, wait_for
+from tests.web.conftest import Site, browser_sign_in, wait_for
 from tests.web.fake_camera import FPS, MARK_SIZE, MARK_STEP, Shot, write_y4m
 
 FAKE_CAMERA = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
@@ -112,17 +112,18 @@ def camera_video(tmp_path: Path, site: Site) -> tuple[Path, list[str]]:
 
 
 @pytest.fixture
-def camera_page(camera_video: tuple[Path, list[str]], server: str) -> Iterator[Any]:
+def camera_page(
+    launch_chromium: Callable[..., Any], camera_video: tuple[Path, list[str]], server: str
+) -> Iterator[Any]:
     """A page in a Chromium whose camera plays the video (and may be used without asking)."""
     video, _ = camera_video
-    pw, browser = launch_chromium(*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}")
+    browser = launch_chromium(*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}")
     context = browser.new_context(base_url=server)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
     browser.close()
-    pw.stop()
 
 
 def test_camera_reads_each_disc_once_and_refuses_a_wrong_check_character(
@@ -217,9 +218,11 @@ def test_camera_reads_while_offline_are_queued_then_recorded_once(
     assert _dispatched(site) == [first, second]
 
 
-def test_camera_refused_says_so_and_the_scanner_still_works(server: str, site: Site) -> None:
+def test_camera_refused_says_so_and_the_scanner_still_works(
+    launch_chromium: Callable[..., Any], server: str, site: Site
+) -> None:
     # A fake camera, but nobody allows it: Chromium refuses it for the page.
-    pw, browser = launch_chromium("--use-fake-device-for-media-stream")
+    browser = launch_chromium("--use-fake-device-for-media-stream")
     try:
         context = browser.new_context(base_url=server)
         page = context.new_page()
@@ -235,7 +238,6 @@ def test_camera_refused_says_so_and_the_scanner_still_works(server: str, site: S
         assert page.get_attribute("#scan-result", "data-outcome") == "ok"
     finally:
         browser.close()
-        pw.stop()
 
 
 def test_no_camera_says_so(browser_page: Any, site: Site) -> None:
