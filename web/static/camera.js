@@ -112,6 +112,12 @@
     }).then(function (s) {
       stream = s;
       track = s.getVideoTracks()[0];
+      track.addEventListener("ended", function () {
+        // Unplugged, or taken by another program.
+        release();
+        hook.state = "off";
+        say("The camera stopped. Press Camera to start it again.", "bad");
+      });
       video.srcObject = s;
       panel.hidden = false;
       return Promise.all([video.play(), decoder]);
