@@ -58,6 +58,7 @@ from ledger.rules import (
 )
 from ledger.schema import Organisation, SerialCounter, Setting
 from ledger.studies import StudyCount, studies_detail
+from ledger.text import NAME_MAX, NOTE_MAX, OPERATOR_MAX, checked_text, text_problem
 from ledger.transitions import (
     MediaState,
     duplicate_of,
@@ -83,6 +84,8 @@ CSV_COLUMNS = (
     "approved_by",
     "exception_reason",
 )
+# A header longer than this is not a registration file (checked before anything else).
+MAX_CSV_COLUMNS = 100
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
@@ -196,6 +199,7 @@ class Ledger:
     ) -> Ledger:
         """Create a new ledger with its home organisation; refuses an existing one."""
         code = check_ods(code)
+        name, address = _org_texts(name, address)
         engine = store.open_engine(target, create=True)
         with store.connect(engine) as conn:
             if (
@@ -251,6 +255,7 @@ class Ledger:
         code = check_ods(code)
         if not name.strip():
             raise InvalidValue("an organisation needs a name")
+        name, address = _org_texts(name, address)
         with self._tx(write=True) as conn:
             if conn.execute(sa.select(ORGS.c.code).where(ORGS.c.code == code)).first():
                 raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
@@ -363,6 +368,7 @@ class Ledger:
         self, regs: Sequence[Registration], *, operator: str, at: datetime
     ) -> list[MediaState]:
         issuer = self.home.code
+        operator = checked_text(operator, "operator", OPERATOR_MAX)
         recorded_at = self.clock()
         with self._tx(write=True) as conn:
             events, states = [], []
@@ -407,7 +413,7 @@ class Ledger:
                 raise InvalidValue(f"{media_id} is not encrypted: it has no password to send")
             detail: dict[str, Any] = {"via": via}
             if to:
-                detail["to"] = to
+                detail["to"] = checked_text(to, "--to", NAME_MAX)
             event = self._event(
                 media_id, Action.PASSWORD_SENT, when, self.home.code, operator, detail
             )
@@ -654,7 +660,7 @@ class Ledger:
                 self.clock(),
                 self.home.code,
                 operator,
-                {"voids": target.event_id, "reason": reason.strip()},
+                {"voids": target.event_id, "reason": checked_text(reason, "reason", NOTE_MAX)},
             )
             self._record(conn, target.media_id, events, event)
         return event
@@ -703,7 +709,8 @@ class Ledger:
         """Record the reference the risk system gave an IR1 filed for (medium, reason)."""
         if not ref.strip():
             raise InvalidValue("--ref needs the risk system's reference number")
-        return self._ir1_event(code, Action.IR1_FILED, reason, {"ref": ref.strip()}, operator, at)
+        detail = {"ref": checked_text(ref, "--ref", NAME_MAX)}
+        return self._ir1_event(code, Action.IR1_FILED, reason, detail, operator, at)
 
     def ir1_closed(
         self, code: str, *, reason: str, note: str, operator: str, at: datetime | None = None
@@ -712,7 +719,12 @@ class Ledger:
         if not note.strip():
             raise InvalidValue("closing an IR1 needs a --note saying why")
         return self._ir1_event(
-            code, Action.IR1_CLOSED, reason, {"note": note.strip()}, operator, at
+            code,
+            Action.IR1_CLOSED,
+            reason,
+            {"note": checked_text(note, "--note", NOTE_MAX)},
+            operator,
+            at,
         )
 
     def _ir1_event(
@@ -757,6 +769,9 @@ class Ledger:
             problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
             if problem:
                 raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated {problem}")
+            problem = text_problem(e.operator, "operator", OPERATOR_MAX)
+            if problem:
+                raise InvalidValue(f"event {e.event_id} of {e.media_id}: {problem}")
         with self._tx(write=True) as conn:
             seen = store.known_event_ids(conn, [e.event_id for e in unique])
             fresh = [
@@ -789,6 +804,7 @@ class Ledger:
         *,
         event_id: str | None = None,
     ) -> Event:
+        operator = checked_text(operator, "operator", OPERATOR_MAX)
         return Event(
             event_id=event_id or str(uuid.uuid4()),
             media_id=media_id,
@@ -881,6 +897,12 @@ def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) ->
             "(--tracking is for media IDs given on the command line)"
         )
     return parse_tracking(ref)
+
+
+def _org_texts(name: str, address: str | None) -> tuple[str, str | None]:
+    """An organisation's name and address, checked as free text."""
+    name = checked_text(name, "the organisation's name", NAME_MAX)
+    return name, checked_text(address, "the address", NOTE_MAX, lines=True) if address else address
 
 
 def _issue_ids(conn: sa.Connection, issuer: str, count: int) -> list[str]:
@@ -1008,10 +1030,15 @@ def read_registrations(
             header = [h.strip().lower() for h in reader.fieldnames or []]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InvalidValue(f"{path.name} is not a readable CSV file: {exc}") from None
+        if len(header) > MAX_CSV_COLUMNS:
+            raise InvalidValue(
+                f"{path.name}: the header has {len(header)} columns (this file has at most "
+                f"{len(CSV_COLUMNS)} kinds; {MAX_CSV_COLUMNS} at the very most)"
+            )
         missing = [c for c in ("nhs_number", "destination") if c not in header]
         if missing:
             raise InvalidValue(f"{path.name}: header lacks required column(s) {', '.join(missing)}")
-        twice = sorted({h for h in header if header.count(h) > 1})
+        twice = sorted(h for h, n in Counter(header).items() if n > 1)
         if twice:
             raise InvalidValue(f"{path.name}: column(s) {', '.join(twice)} appear more than once")
         unknown = [h for h in header if h not in CSV_COLUMNS]

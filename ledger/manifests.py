@@ -40,6 +40,7 @@ from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_js
 from ledger.files import write_private
 from ledger.ids import check_nhs_number, check_ods, parse_media_id, parse_tracking
 from ledger.rules import KINDS
+from ledger.text import OPERATOR_MAX, checked_text, text_problem
 from ledger.transitions import effective, fold
 
 MANIFEST_FORMAT = "custody-manifest/1"
@@ -490,6 +491,7 @@ def _manifest_problems(manifest: Manifest, now: datetime) -> list[str]:
 
 def import_manifest(ledger: Ledger, manifest: Manifest, *, operator: str) -> ImportReport:
     """Load a partner's manifest as expected arrivals; all or nothing, idempotent."""
+    operator = checked_text(operator, "operator", OPERATOR_MAX)
     home = ledger.home.code
     if manifest.recipient != home:
         raise WrongRecipient(
@@ -626,6 +628,9 @@ def _receipt_problem(
     problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
     if problem:
         return f"dated {problem}"
+    problem = text_problem(e.operator, "operator", OPERATOR_MAX)
+    if problem:
+        return problem
     if e.action == Action.CORRECT:
         voids = e.detail.get("voids")
         sent = {x.event_id for x in history if x.site == partner} | theirs

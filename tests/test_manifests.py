@@ -1,4 +1,4 @@
-"""Two organisations, two ledgers (SQLite sender, PostgreSQL receiver): a full round trip."""
+"""Two organisations, two ledgers (SQLite sender; SQLite and PostgreSQL receiver): round trips."""
 
 from __future__ import annotations
 
@@ -49,8 +49,16 @@ def _digest(doc: dict[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_round_trip_between_two_ledgers(sender: str, pg_url: str, tmp_path: Path) -> None:
-    receiver = pg_url
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def receiver_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The receiver's ledger: SQLite (so the round trip never needs a server), and PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "rxh.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_round_trip_between_two_ledgers(sender: str, receiver_db: str, tmp_path: Path) -> None:
+    receiver = receiver_db
     as_json, as_csv = tmp_path / "rgt-rxh.json", tmp_path / "rgt-rxh.csv"
     out = ok(sender, "manifest", "export", "--to", "RXH", "-o", str(as_json))
     assert out.startswith(f"wrote 3 media for RXH to {as_json} (json)\ndigest ")

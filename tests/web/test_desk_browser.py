@@ -3,7 +3,7 @@ barcodes, badges, and scans kept in the browser while the server cannot be reach
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,25 +112,28 @@ def test_offline_scans_queued_then_recorded_once_with_their_own_times(
     page = browser_page
     browser_sign_in(page, "post-room", "/scan?action=dispatch")
     page.context.set_offline(True)
-    scanned_at = []
+    before = datetime.now(UTC)
     for media_id in site.media[:3]:
-        scanned_at.append(datetime.now(UTC))
         outcome, text = _scan(page, media_id)
         assert outcome == "queued"
         assert "OFFLINE - QUEUED" in text
         page.wait_for_timeout(300)  # so each scan has a time of its own
     assert page.evaluate("() => window.custodyDesk.queued()") == 3
     assert "OFFLINE - QUEUED 3" in page.inner_text("#connection")
+    pending = page.evaluate("() => window.custodyDesk.pending()")
     assert _events(site, "dispatch") == []
+    page.wait_for_timeout(500)  # the replay comes later than any scan
     page.context.set_offline(False)
     wait_for(page, "() => window.custodyDesk.queued().then(n => n === 0)")
     wait_for(page, "() => document.getElementById('connection').textContent === 'online'")
     events = _events(site, "dispatch")
     assert [e.media_id for e in events] == site.media[:3]
-    for event, when in zip(events, scanned_at, strict=True):
-        at = datetime.fromisoformat(event.at)
-        assert abs((at - when).total_seconds()) < 0.25  # its own time, not the replay's
-        assert event.recorded_at > event.at
+    for event, queued in zip(events, pending, strict=True):
+        scanned = datetime.fromisoformat(queued["at"].replace("Z", "+00:00"))
+        assert before <= scanned
+        assert event.event_id == queued["event_id"]  # the browser's own event ID
+        assert datetime.fromisoformat(event.at) == scanned  # its own time, not the replay's
+        assert datetime.fromisoformat(event.recorded_at) - scanned > timedelta(seconds=0.4)
         assert event.operator == "postroom"
     assert len({e.at for e in events}) == 3
     # Flushing again records nothing twice.

@@ -22,7 +22,9 @@
   var online = true;
 
   // For tests and a hospital's own checks: every sound the page made, and the queue.
-  var hook = (window.custodyDesk = { beeps: [], shown: [], queued: queueCount, flush: flush });
+  var hook = (window.custodyDesk = {
+    beeps: [], shown: [], queued: queueCount, pending: function () { return queueAll(); }, flush: flush
+  });
 
   // -- sound: one beep when a scan counts, two when it does not --------------------------
   muteBox.checked = localStorage.getItem(MUTE_KEY) === "1";
