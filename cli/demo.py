@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.main import app
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
 
 
 @app.command()
@@ -39,6 +43,7 @@ def demo(
     for path in write_reports(ledger, directory):
         typer.echo(f"  {path}")
     demo_labels(s.db_path, directory)
+    demo_handover_form(ledger, directory)
     typer.echo("try:")
     typer.echo(f"  custody --db {s.db_path} list --status lost")
     typer.echo(f"  custody --db {s.db_path} report unreconciled")
@@ -73,3 +78,16 @@ def demo_labels(db_path: Path, directory: Path) -> None:
     typer.echo(f"labels for the {media} waiting for one (not recorded as labelled):")
     typer.echo(f"  {sheet}")
     typer.echo(f"  {roll}")
+
+
+def demo_handover_form(ledger: Ledger, directory: Path) -> None:
+    """The handover form of one disc handed to its patient, to see what the desk prints."""
+    from labels.handover import write_handover_form
+
+    handed = [r for r in ledger.list_media() if r["exception"] == "patient-handover"]
+    if not handed:
+        return
+    facts = ledger.handover_facts(handed[-1]["media_id"])
+    path = write_handover_form(directory / "handover-form.pdf", **facts._asdict())
+    typer.echo(f"handover form for {facts.media_id} (an unencrypted disc handed to its patient):")
+    typer.echo(f"  {path}")
