@@ -220,10 +220,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class GuardedStatic(StaticFiles):
-    """The package's CSS, scripts and sounds (no CDN): public, like the sign-in page."""
-
-
 async def health(_request: Request) -> Response:
     """For a load balancer: the server answers."""
     return PlainTextResponse("ok")
@@ -235,11 +231,14 @@ health.permission = "health"  # type: ignore[attr-defined]
 def routes() -> list[BaseRoute]:
     """Every route: each page module's, the static files, the health check."""
     from web.pages import (
+        admin,
         auth,
         desk,
         governance,
         incidents,
+        labels,
         media,
+        partners,
         registration,
         search,
         worklist,
@@ -247,9 +246,22 @@ def routes() -> list[BaseRoute]:
 
     found: list[BaseRoute] = [
         Route("/healthz", health, name="health"),
-        Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
+        # The package's own CSS and scripts (no CDN): public, like the sign-in page.
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
+    for module in (
+        admin,
+        auth,
+        desk,
+        governance,
+        incidents,
+        labels,
+        media,
+        partners,
+        registration,
+        search,
+        worklist,
+    ):
         found += module.routes()
     return found
 
