@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli.main import app
+from cli.app import app
 
 key_app = typer.Typer(help="The ledger's Ed25519 signing key, kept outside the database.")
 app.add_typer(key_app, name="key")

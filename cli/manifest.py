@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
 from cli.keys import KEY_FILE
-from cli.main import app
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -102,7 +102,7 @@ def manifest_import(
     operator: str = typer.Option(None, "--operator", help="Who imports (default: you)."),
 ) -> None:
     """Load a partner's manifest (expected arrivals) or receipts; twice changes nothing."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
     from ledger.manifests import import_file
 
     report = import_file(open_ledger(ctx), file, operator=operator or default_operator())

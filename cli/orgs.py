@@ -6,8 +6,8 @@ import json
 
 import typer
 
+from cli.app import app
 from cli.context import ledger_target, open_ledger
-from cli.main import app
 
 PUBLIC_KEY = typer.Option(
     None,

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
 from cli.keys import KEY_FILE
-from cli.main import app
 
 if TYPE_CHECKING:
     import pandas as pd

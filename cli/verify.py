@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
 from cli.keys import KEY_FILE, trusted_public_key
-from cli.main import app
 
 
 @app.command()

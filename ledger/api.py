@@ -47,7 +47,6 @@ from ledger.handover import (
     handover_facts,
 )
 from ledger.ids import TrackingRef, check_ods, next_media_id, parse_media_id, parse_tracking
-from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import (
     EXCEPTIONS,
@@ -141,7 +140,7 @@ class Checkpoint(NamedTuple):
         return f"{self.digest}@{self.events}"
 
 
-class VerifyReport(NamedTuple):
+class ChainReport(NamedTuple):
     """A verified ledger: how many events, and the digest of the last."""
 
     events: int
@@ -820,11 +819,10 @@ class Ledger:
             self._record(conn, media_id, events, event)
         return event
 
-    def head_at(self, moment: datetime) -> VerifyReport:
+    def head_at(self, moment: datetime) -> ChainReport:
         """The chain as it stood at `moment`: events recorded by then, and the last one's hash."""
-        from ledger import queries
-
-        return VerifyReport(*queries.head_at(self, moment))
+        with self._tx() as conn:
+            return ChainReport(*store.head_at(conn, moment))
 
     def record_events(self, events: Iterable[Event]) -> tuple[list[Event], list[Event]]:
         """Record events made elsewhere (a partner's receipts); an event ID seen before is skipped.
@@ -928,7 +926,7 @@ class Ledger:
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def verify(self, expect: str | None = None) -> VerifyReport:
+    def verify_chain(self, expect: str | None = None) -> ChainReport:
         """The chain, every stored time and every projection row checked, and that the chain
         extends `expect` (`DIGEST` or `DIGEST@COUNT`, printed earlier) if given; IntegrityError
         names the first problem (and how many more there are)."""
@@ -937,12 +935,12 @@ class Ledger:
             first, more = checked.problems[0], len(checked.problems) - 1
             also = f" ({more} more problem{'s' if more > 1 else ''} found)" if more else ""
             raise (MalformedEvent if first.unreadable else IntegrityError)(first.text + also)
-        return VerifyReport(checked.events, checked.head)
+        return ChainReport(checked.events, checked.head)
 
     def check(
         self, expect: str | None = None, *, public_key: str | None = None
     ) -> integrity.Verified:
-        """Everything `verify` checks, with every problem found (ledger.integrity).
+        """Everything `verify_chain` checks, with every problem found (ledger.integrity).
 
         Checkpoint signatures are checked against `public_key` if given (the key file's, or
         one the auditor holds), else against the public key the ledger recorded at `key init`.

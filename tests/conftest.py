@@ -7,11 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.api import Ledger
 from tests.pg import fresh_database, require_server
+
+# On a shared, busy machine one example may take 0.4 s: a deadline would fail a correct test.
+settings.register_profile("custody", deadline=None)
+settings.load_profile("custody")
 
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]

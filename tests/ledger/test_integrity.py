@@ -37,7 +37,7 @@ def book(ledger: Ledger, clock: Clock) -> list[str]:
         )
     clock.advance(minutes=5)
     ledger.transfer("RXH", route="iep", operator="admin")
-    assert ledger.verify().events == 8
+    assert ledger.verify_chain().events == 8
     return media
 
 
@@ -62,7 +62,7 @@ def test_projection_edit_is_named_by_medium_column_and_values(
     lost = book[0]
     raw.execute("UPDATE media SET status = 'imported', encrypted = 0 WHERE media_id = ?", (lost,))
     with pytest.raises(IntegrityError) as caught:
-        ledger.verify()
+        ledger.verify_chain()
     assert str(caught.value) == (
         f"{lost}: column status is stored 'imported', re-folded from its events 'lost' "
         "(1 more problem found)"
@@ -77,7 +77,7 @@ def test_projection_edit_is_named_by_medium_column_and_values(
     head = raw.execute("SELECT seq, count, hash FROM chain_head").fetchone()
     events = raw.execute("SELECT * FROM events ORDER BY seq").fetchall()
     assert cli("db", "rebuild").stdout == "rebuilt the projection of 3 media from the events\n"
-    assert ledger.verify().events == 8
+    assert ledger.verify_chain().events == 8
     assert ledger.list_media(status="lost")[0]["media_id"] == lost
     assert raw.execute("SELECT seq, count, hash FROM chain_head").fetchone() == head
     assert raw.execute("SELECT * FROM events ORDER BY seq").fetchall() == events
@@ -97,7 +97,7 @@ def test_a_projection_row_with_no_events_and_a_medium_with_no_row(
 def test_truncation_with_the_head_fixed_is_caught_by_the_printed_head(
     ledger: Ledger, book: list[str], raw: sqlite3.Connection, cli: Callable[..., Any]
 ) -> None:
-    printed = ledger.verify()
+    printed = ledger.verify_chain()
     expect = f"{printed.head}@{printed.events}"
     # Cut the last two events and set the head to the new last one: the chain is consistent.
     raw.execute("DELETE FROM events WHERE seq > 6")
@@ -105,9 +105,9 @@ def test_truncation_with_the_head_fixed_is_caught_by_the_printed_head(
     raw.execute("UPDATE chain_head SET seq = ?, count = 6, hash = ?", (seq, digest))
     # The medium that lost its receive gets its projection fixed too, as a careful attacker would.
     Ledger.open(str(ledger.engine.url.database)).rebuild_projection()
-    assert ledger.verify().events == 6  # without a printed head, nothing to hold it to
+    assert ledger.verify_chain().events == 6  # without a printed head, nothing to hold it to
     with pytest.raises(IntegrityError) as caught:
-        ledger.verify(expect)
+        ledger.verify_chain(expect)
     assert str(caught.value) == (
         f"no event has the expected head digest {expect}: the history that ended there was "
         "rewritten or cut short"
@@ -119,7 +119,7 @@ def test_truncation_with_the_head_fixed_is_caught_by_the_printed_head(
 def test_full_recomputation_is_caught_by_the_printed_head(
     ledger: Ledger, book: list[str], raw: sqlite3.Connection
 ) -> None:
-    printed = ledger.verify()
+    printed = ledger.verify_chain()
     # Turn the loss into a receipt, then recompute every later hash with the project's own code.
     raw.execute("UPDATE events SET action = 'receive', site = 'RXH' WHERE seq = 5")
     with ledger.engine.connect() as conn:
@@ -134,30 +134,30 @@ def test_full_recomputation_is_caught_by_the_printed_head(
         prev = digest
     raw.execute("UPDATE chain_head SET hash = ?", (prev,))
     ledger.rebuild_projection()
-    assert ledger.verify().events == 8  # self-consistent: the chain alone cannot tell
+    assert ledger.verify_chain().events == 8  # self-consistent: the chain alone cannot tell
     assert ledger.list_media(status="lost") == []
     with pytest.raises(IntegrityError, match="no event has the expected head digest"):
-        ledger.verify(printed.head)
+        ledger.verify_chain(printed.head)
     with pytest.raises(IntegrityError, match="no event has the expected head digest"):
-        ledger.verify(f"{printed.head}@8")
+        ledger.verify_chain(f"{printed.head}@8")
 
 
 def test_expect_an_earlier_head_of_a_longer_ledger(
     ledger: Ledger, book: list[str], clock: Clock
 ) -> None:
-    printed = ledger.verify()
+    printed = ledger.verify_chain()
     clock.advance(minutes=5)
     ledger.scan("to-pacs", book[1], operator="rxh", site="RXH")
-    assert ledger.verify(f"{printed.head}@8").events == 9
-    assert ledger.verify(printed.head.upper()).events == 9
+    assert ledger.verify_chain(f"{printed.head}@8").events == 9
+    assert ledger.verify_chain(printed.head.upper()).events == 9
     with pytest.raises(IntegrityError, match="is event 8 of the chain, not event 7"):
-        ledger.verify(f"{printed.head}@7")
+        ledger.verify_chain(f"{printed.head}@7")
 
 
 @pytest.mark.parametrize("bad", ["abc", "x" * 64, "a" * 64 + "@seven", ""])
 def test_a_malformed_expected_head_is_one_line(ledger: Ledger, bad: str) -> None:
     with pytest.raises(InvalidValue, match=r"head digest|number of events"):
-        ledger.verify(bad)
+        ledger.verify_chain(bad)
 
 
 def test_reports_refuse_a_projection_the_events_contradict(

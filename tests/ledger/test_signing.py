@@ -79,7 +79,7 @@ def test_key_init_makes_a_private_file_and_prints_one_line(
 def test_checkpoint_prints_the_head_and_verify_checks_it(
     ledger: Ledger, signed: str, cli: Callable[..., Any]
 ) -> None:
-    head = ledger.verify()
+    head = ledger.verify_chain()
     assert signed == f"{head.head}@{head.events}" == f"{head.head}@6"
     out = cli("verify").stdout
     assert f"1 signed checkpoint verified (latest {signed}) against ed25519:" in out
@@ -103,7 +103,7 @@ def test_full_recomputation_after_a_checkpoint_does_not_verify(
     raw.execute("UPDATE chain_head SET hash = ?", (prev,))
     ledger.rebuild_projection()
     with pytest.raises(IntegrityError) as caught:
-        ledger.verify()
+        ledger.verify_chain()
     assert str(caught.value).startswith(
         f"checkpoint {signed} (signed "
     ) and "no event has the expected head digest" in str(caught.value)
@@ -117,7 +117,7 @@ def test_truncation_with_the_head_fixed_after_a_checkpoint_does_not_verify(
     raw.execute("UPDATE chain_head SET seq = ?, count = 4, hash = ?", (seq, digest))
     ledger.rebuild_projection()
     with pytest.raises(IntegrityError, match="no event has the expected head digest"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_a_checkpoint_signed_with_another_key_is_named(
@@ -224,7 +224,7 @@ def test_a_forged_manifest_from_a_partner_with_a_key_is_refused(
         else "this manifest's signature is not by RGT's registered public key"
     )
     assert (result.exit_code, result.stderr) == (1, f"error: m.json: {reason}; nothing imported\n")
-    assert Ledger.open(rxh).verify().events == 0
+    assert Ledger.open(rxh).verify_chain().events == 0
 
 
 def test_receipts_are_signed_and_checked_the_same_way(

@@ -264,11 +264,18 @@
   }, RETRY_MS);
   queueCount().then(function (n) { if (n) flush(); });
 
+  // One way in for every scan, whatever read it: the wedge's Enter here, the camera
+  // (camera.js) through the hook. Same answer, beep, counts and offline queue.
+  function scan(raw) {
+    return raw.trim() ? handle(raw) : Promise.resolve();
+  }
+  hook.scan = scan;
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var raw = input.value;
     input.value = "";
-    if (raw.trim()) handle(raw);
+    scan(raw);
   });
   input.focus();
 })();
