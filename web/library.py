@@ -32,7 +32,15 @@ from ledger.errors import (
 from ledger.events import SCAN_ACTIONS
 from ledger.ids import check_nhs_number, parse_media_id
 from ledger.rules import EXCEPTIONS, KINDS, PASSWORD_ROUTES, Registration
-from ledger.station import BADGE_PREFIX, COMMAND_CODES, Badge, Command, Noise, read_line
+from ledger.station import (
+    BADGE_PREFIX,
+    COMMAND_CODES,
+    Badge,
+    Command,
+    Noise,
+    Tracking,
+    read_line,
+)
 from ledger.transitions import MediaState
 
 __all__ = [
@@ -141,6 +149,16 @@ def scan_line(
         except SignInRefused as exc:
             return DeskResult("refused", action, reason=str(exc))
         return DeskResult("signed-in", action, reason=f"signed in: {account.name}", account=account)
+    if isinstance(line, Tracking):
+        # The terminal station attaches it to the discs dispatched before it; the web desk
+        # does not keep that parcel yet, so it says so rather than record half of it.
+        return DeskResult(
+            "refused",
+            action,
+            line.text,
+            reason="a parcel's tracking code: record it at the terminal station "
+            "(custody scan dispatch, or its --tracking option)",
+        )
     when = parse_time(at, ledger.clock()) if at else None
     # As the terminal station checks its site when it starts: a site the ledger knows.
     where = ledger.org(site).code if site else None

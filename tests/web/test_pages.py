@@ -161,3 +161,17 @@ def test_scan_at_an_unknown_site_refused(client_for: Client, site: Site) -> None
     )
     assert r.status_code == 400
     assert site.ledger.show(site.media[0]).state.status == "registered"
+
+
+def test_tracking_code_at_the_web_desk_says_where_to_record_it(
+    client_for: Client, site: Site
+) -> None:
+    client = client_for("post-room")
+    csrf = client.get("/scan").text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    r = client.post(
+        "/scan",
+        json={"code": "RR123456785GB", "action": "dispatch"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert r.json()["outcome"] == "refused"
+    assert "terminal station" in r.json()["reason"]
