@@ -90,6 +90,7 @@ from cli import (  # noqa: E402, F401
     orgs,
     pacs,
     registration,
+    remind,
     report,
     scan,
     serve,

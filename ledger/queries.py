@@ -339,6 +339,12 @@ def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
     return total - int(after), str(digest)
 
 
+def head(ledger: Ledger) -> tuple[int, str]:
+    """The number of events and the chain's head digest: it moves with every event recorded."""
+    with store.connect(ledger.engine) as conn:
+        return store.head(conn)
+
+
 def organisation_names(ledger: Ledger) -> dict[str, str]:
     """ODS code to name, for every organisation in the ledger."""
     return {o.code: o.name for o in ledger.organisations()}

@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 class Setting(SQLModel, table=True):
@@ -29,6 +29,8 @@ class Organisation(SQLModel, table=True):
     name: str
     address: str | None = None
     home: bool = False
+    # The partner's custody mailbox: reminders of its overdue receipts go here (migration 0007).
+    email: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -149,6 +151,19 @@ class SignInRow(SQLModel, table=True):
     address: str | None = None
     outcome: str = Field(max_length=20)
     detail: str | None = None
+
+
+class ReminderRow(SQLModel, table=True):
+    """One item of a reminder e-mail sent to one recipient on one day (`custody remind`).
+
+    What was sent is kept so that running the reminders twice on a day sends nothing new.
+    """
+
+    __tablename__ = "reminders_sent"
+    day: str = Field(primary_key=True, max_length=10)
+    recipient: str = Field(primary_key=True)
+    item: str = Field(primary_key=True)
+    sent_at: str = Field(max_length=27)
 
 
 APPEND_ONLY_SQLITE = [

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import library
+from web import backoffice, library
 from web.library import Account, Accounts, CustodyError, Ledger, LedgerUnreachable
 from web.permissions import PUBLIC, allowed
 from web.sessions import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, Session, Sessions, csrf_ok
@@ -70,6 +70,18 @@ class Visit:
         """Its accounts."""
         accounts: Accounts = self.request.app.state.accounts
         return accounts
+
+    @property
+    def settings(self) -> backoffice.Settings:
+        """Where the server's thresholds and PACS settings are."""
+        settings: backoffice.Settings = self.request.app.state.settings
+        return settings
+
+    @property
+    def reports(self) -> backoffice.ReportCache:
+        """The reports' last answers, kept while the ledger does not change."""
+        cache: backoffice.ReportCache = self.request.app.state.reports
+        return cache
 
     @property
     def user(self) -> str:
@@ -220,13 +232,22 @@ health.permission = "health"  # type: ignore[attr-defined]
 
 def routes() -> list[BaseRoute]:
     """Every route: each page module's, the static files, the health check."""
-    from web.pages import auth, desk, media, registration, search
+    from web.pages import (
+        auth,
+        desk,
+        governance,
+        incidents,
+        media,
+        registration,
+        search,
+        worklist,
+    )
 
     found: list[BaseRoute] = [
         Route("/healthz", health, name="health"),
         Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, media, registration, search):
+    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
         found += module.routes()
     return found
 
@@ -242,11 +263,15 @@ def create_app(
     ledger: Ledger | None = None,
     secret: str | None = None,
     idle_seconds: int = IDLE_SECONDS,
+    settings: backoffice.Settings | None = None,
 ) -> ASGIApp:
-    """The web app over the ledger at `target` (or an open `ledger`)."""
+    """The web app over the ledger at `target` (or an open `ledger`); `settings` says where
+    its thresholds and PACS settings are (default: where the CLI reads them)."""
     opened = ledger or library.open_ledger(str(target))
     app = Starlette(routes=routes())
     app.state.ledger = opened
+    app.state.settings = settings or backoffice.default_settings()
+    app.state.reports = backoffice.ReportCache()
     app.state.accounts = library.Accounts(opened.engine, clock=opened.clock)
     app.state.sessions = Sessions(
         secret or app.state.accounts.session_secret(), idle_seconds=idle_seconds

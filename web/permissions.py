@@ -41,11 +41,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "register-check": frozenset({PACS_DESK}),
     # search: by media ID for the post room; accession and NHS number need the capability
     "search": frozenset({POST_ROOM, PACS_DESK}),
+    # the PACS desk's worklist: patient identifiers, to find the study
+    "worklist": frozenset({PACS_DESK}),
+    "worklist-record": frozenset({PACS_DESK}),
+    "worklist-pending": frozenset({PACS_DESK}),
+    "worklist-check": frozenset({PACS_DESK}),
+    # incidents: no patient identifiers in the list; the IR1 draft keeps them to one section
+    "incidents": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident-filed": frozenset({PACS_DESK, GOVERNANCE}),
+    "incident-close": frozenset({GOVERNANCE}),
+    # governance: aggregates only (the monthly report never reads patient identifiers)
+    "governance": frozenset({GOVERNANCE, ADMIN}),
+    "governance-download": frozenset({GOVERNANCE, ADMIN}),
+    "governance-chart": frozenset({GOVERNANCE, ADMIN}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     # NHS number, accession, study UID, the registration's patient details in the timeline
     "see-patient-identifiers": frozenset({PACS_DESK}),
+    # an IR1 draft's "people affected" section: the form needs them, filed by governance
+    "see-ir1-patient": frozenset({PACS_DESK, GOVERNANCE}),
 }
 
 

@@ -24,6 +24,7 @@ from ledger import accounts as accounts_module
 from ledger.accounts import ROLES, Accounts
 from ledger.api import Ledger, Registration
 from web.app import create_app
+from web.backoffice import Settings
 
 PASSWORD = "correct horse battery"
 USERS = {role: role.replace("-", "") for role in ROLES}  # post-room -> postroom, ...
@@ -31,12 +32,13 @@ NHS = ["9434765919", "9434765870", "9434765862", "9434765854", "9434765846"]
 
 
 class Site(NamedTuple):
-    """A ledger with accounts and media."""
+    """A ledger with accounts and media, and the server's settings files (none written yet)."""
 
     db: Path
     ledger: Ledger
     accounts: Accounts
     media: list[str]
+    settings: Settings
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +65,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
         ).media_id
         for i, n in enumerate(NHS)
     ]
-    yield Site(db, ledger, accounts, media)
+    settings = Settings(tmp_path / "thresholds.toml", tmp_path / "pacs.toml")
+    yield Site(db, ledger, accounts, media, settings)
     ledger.engine.dispose()
 
 
@@ -87,7 +90,7 @@ def csrf_of(client: TestClient) -> str:
 @pytest.fixture
 def client_for(site: Site) -> Iterator[Callable[[str | None], TestClient]]:
     """A client signed in as the account of a role (None: nobody signed in)."""
-    app = create_app(ledger=site.ledger)
+    app = create_app(ledger=site.ledger, settings=site.settings)
     made: list[TestClient] = []
 
     def make(role: str | None) -> TestClient:
@@ -116,7 +119,10 @@ def server(site: Site) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 in a thread; its base URL."""
     port = _free_port()
     config = uvicorn.Config(
-        create_app(ledger=site.ledger), host="127.0.0.1", port=port, log_level="warning"
+        create_app(ledger=site.ledger, settings=site.settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

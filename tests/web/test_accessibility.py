@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,18 @@ def _violations(page: Any) -> list[str]:
         ("pacs-desk", "/register"),
         ("pacs-desk", "/search?q={m}"),
         ("governance", "/scan"),  # the refusal page
+        ("pacs-desk", "/worklist"),
+        ("governance", "/incidents"),
+        ("governance", "/governance"),
+        ("governance", "/incidents/{m}/overdue-receipt"),
     ],
 )
 def test_no_serious_violations(browser_page: Any, site: Site, role: str | None, path: str) -> None:
     page = browser_page
+    if "overdue-receipt" in path:
+        site.ledger.scan(
+            "dispatch", site.media[0], operator="setup", at=site.ledger.clock() - timedelta(days=30)
+        )
     target = path.format(m=site.media[0])
     if role is None:
         page.goto(target)

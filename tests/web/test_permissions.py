@@ -38,7 +38,16 @@ ROUTES = _all_routes()
 
 
 def _concrete(path: str, site: Site) -> str:
-    return path.replace("{media_id}", site.media[0])
+    values = {
+        "{media_id}": site.media[0],
+        "{reason}": "lost",
+        "{file}": "2026-01.csv",
+        "{month}": "2026-01",
+        "{name}": "trend.svg",
+    }
+    for key, value in values.items():
+        path = path.replace(key, value)
+    return path
 
 
 def _request(client: TestClient, method: str, path: str, csrf: str | None) -> int:

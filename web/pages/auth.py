@@ -67,6 +67,9 @@ async def home(visit: Visit) -> Response:
             ("/scan", "scan", "Scan desk"),
             ("/search", "search", "Find a disc"),
             ("/register", "register", "Register discs"),
+            ("/worklist", "worklist", "Worklist: discs outstanding"),
+            ("/incidents", "incidents", "Incidents and IR1s"),
+            ("/governance", "governance", "Governance dashboard"),
         )
         if allowed(roles, name)
     ]
