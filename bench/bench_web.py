@@ -98,8 +98,14 @@ class Desk:
         self.name = name
 
     def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]):
-        self.conn.request(method, path, body=body, headers={**headers, "cookie": self.cookie})
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers={**headers, "cookie": self.cookie})
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed an idle kept-alive connection: a browser opens a new one.
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers={**headers, "cookie": self.cookie})
+            response = self.conn.getresponse()
         data = response.read()
         set_cookie = response.getheader("set-cookie")
         if set_cookie:

@@ -31,10 +31,12 @@ from web.sessions import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, Session, Session
 
 HERE = Path(__file__).parent
 IDLE_SECONDS = 30 * 60
+# Only this origin. 'wasm-unsafe-eval' lets the page compile WebAssembly (the desk's camera
+# decoder, /static/zxing/), still fetched from this origin only; it allows no JavaScript eval.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; media-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; media-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
@@ -218,10 +220,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class GuardedStatic(StaticFiles):
-    """The package's CSS, scripts and sounds (no CDN): public, like the sign-in page."""
-
-
 async def health(_request: Request) -> Response:
     """For a load balancer: the server answers."""
     return PlainTextResponse("ok")
@@ -233,11 +231,14 @@ health.permission = "health"  # type: ignore[attr-defined]
 def routes() -> list[BaseRoute]:
     """Every route: each page module's, the static files, the health check."""
     from web.pages import (
+        admin,
         auth,
         desk,
         governance,
         incidents,
+        labels,
         media,
+        partners,
         registration,
         search,
         worklist,
@@ -245,9 +246,22 @@ def routes() -> list[BaseRoute]:
 
     found: list[BaseRoute] = [
         Route("/healthz", health, name="health"),
-        Mount("/static", app=GuardedStatic(directory=HERE / "static"), name="static"),
+        # The package's own CSS and scripts (no CDN): public, like the sign-in page.
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    for module in (auth, desk, governance, incidents, media, registration, search, worklist):
+    for module in (
+        admin,
+        auth,
+        desk,
+        governance,
+        incidents,
+        labels,
+        media,
+        partners,
+        registration,
+        search,
+        worklist,
+    ):
         found += module.routes()
     return found
 

@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ledger import queries
+from ledger.accounts import Accounts
 from ledger.api import Ledger
-from ledger.clock import LONDON, london
-from ledger.errors import InvalidValue
+from ledger.clock import LONDON, from_text, london
+from ledger.errors import CustodyError, InvalidValue
 from ledger.ids import parse_media_id
 from ledger.reasons import INCIDENT_REASONS, UNRECONCILED_REASONS
 from ledger.transitions import TRANSITIONS, Status
@@ -563,3 +564,320 @@ def monthly_chart(
         "incidents": lambda: incidents_chart(report.incidents),
     }[name]
     return cache.get(ledger, ("chart", report.month, name, today(ledger)), draw).encode()
+
+
+# -- partners: expected and unexpected discs, manifests and receipts -------------------------
+
+
+def partners(ledger: Ledger, settings: Settings, cache: ReportCache) -> dict[str, Any]:
+    """Discs announced by a partner's manifest and not arrived; arrivals nobody announced."""
+    from ledger.manifests import expected_not_arrived
+    from reports.unreconciled import worklist as build
+
+    day = today(ledger)
+    thresholds = settings.load_thresholds()
+    work = cache.get(ledger, ("worklist", day, thresholds), lambda: build(ledger, day, thresholds))
+    unexpected = work[work["reason"] == "unexpected-arrival"]
+    return {
+        "organisations": [
+            {"code": o.code, "name": o.name, "email": o.email}
+            for o in ledger.organisations()
+            if not o.home
+        ],
+        "expected": [
+            {
+                "media_id": r["media_id"],
+                "issuer": r["issuer"],
+                "dispatched_at": london(from_text(r["dispatched_at"])),
+                "urgent": bool(r["urgent"]),
+            }
+            for r in expected_not_arrived(ledger)
+        ],
+        "unexpected": [
+            {
+                "media_id": r["media_id"],
+                "issuer": r["issuer"],
+                "since": _when(r["since"]),
+                "working_days": int(r["working_days"]),
+            }
+            for r in unexpected.to_dict("records")
+        ],
+    }
+
+
+def import_partner_file(
+    ledger: Ledger, data: bytes, filename: str, *, operator: str
+) -> dict[str, Any]:
+    """A partner's manifest or receipts file, uploaded: the CLI's `manifest import`, all or
+    nothing; what was recorded, already there, and skipped."""
+    import tempfile
+
+    from ledger.manifests import import_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(filename).name or "upload.json")
+        path.write_bytes(data)
+        report = import_file(ledger, path, operator=operator)
+    return {
+        "kind": report.kind,
+        "partner": report.partner,
+        "digest": report.digest,
+        "recorded": report.recorded,
+        "already": report.already,
+        "skipped": list(report.skipped),
+    }
+
+
+def export_partner_file(ledger: Ledger, partner: str, kind: str, fmt: str) -> tuple[str, bytes]:
+    """A manifest (json or csv) of what we dispatched to `partner`, or our receipts (json) of
+    what it sent us, as `custody manifest export` / `receipts` write them: name and bytes."""
+    import tempfile
+
+    from ledger.manifests import export_manifest, export_receipts, write_file
+
+    code = ledger.org(partner).code
+    if kind == "manifest":
+        doc: Any = export_manifest(ledger, code)
+    elif kind == "receipts":
+        doc = export_receipts(ledger, code)
+        fmt = "json"
+    else:
+        raise InvalidValue(f"{kind!r}: export a manifest or receipts")
+    if fmt not in ("json", "csv"):
+        raise InvalidValue(f"format {fmt!r} is not json or csv")
+    name = f"{ledger.home.code}-{kind}-for-{code}-{today(ledger).isoformat()}.{fmt}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write_file(doc, path, fmt)
+        return name, path.read_bytes()
+
+
+# -- labels ------------------------------------------------------------------------------------
+
+
+def labels_waiting(ledger: Ledger) -> dict[str, Any]:
+    """Registered media a label may be printed for: never labelled first, then reprints."""
+    from labels.templates import TEMPLATES
+    from ledger.labelling import waiting_for_label
+
+    waiting = waiting_for_label(ledger, reprints=True)
+    rows = {r["media_id"]: r for r in ledger.list_media(status=Status.REGISTERED)}
+    found = [
+        {
+            "media_id": media_id,
+            "destination": rows[media_id]["destination"],
+            "urgent": bool(rows[media_id]["urgent"]),
+            "labelled": int(rows[media_id]["labelled"] or 0),
+        }
+        for media_id in waiting.media_ids
+    ]
+    found.sort(key=lambda r: (r["labelled"] > 0, r["media_id"]))
+    return {
+        "media": found,
+        "skipped": [{"media_id": m, "reason": why} for m, why in waiting.skipped],
+        "templates": [(t.name, t.description) for t in TEMPLATES.values()],
+    }
+
+
+def labels_pdf(
+    ledger: Ledger, codes: list[str], template: str, start: int, *, operator: str
+) -> tuple[str, bytes]:
+    """The labels as one PDF on `template` from sheet position `start`, recorded as labelled
+    (a reprint shows in the medium's history), as `custody label` prints them."""
+    import tempfile
+
+    from labels.content import make_label_content
+    from labels.sheets import write_labels
+    from labels.templates import get_template
+    from ledger.labelling import label_facts
+
+    if not codes:
+        raise InvalidValue("choose the discs to label")
+    tpl = get_template(template)
+    ids = [str(parse_media_id(c)) for c in codes]
+    day = today(ledger)
+    contents = [make_label_content(**f._asdict(), date=day) for f in label_facts(ledger, ids)]
+    ledger.check_writable()
+    name = f"labels-{day.isoformat()}-{tpl.name}.pdf"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / name
+        write_labels(contents, out, tpl, start=start)
+        data = out.read_bytes()
+    ledger.labelled(ids, template=tpl.name, file=name, operator=operator)
+    return name, data
+
+
+# -- administration ----------------------------------------------------------------------------
+
+# A query for a study no PACS holds: answered (empty) when the connection works.
+PROBE_UID = "1.2.826.0.1.3680043.10.1082.999999999"
+
+
+def admin_view(ledger: Ledger, accounts: Accounts, settings: Settings) -> dict[str, Any]:
+    """Organisations, accounts, the thresholds in force and the PACS connection."""
+    from ledger.accounts import ROLES
+    from ledger.pacs.config import load_settings
+    from ledger.pacs.query import DicomWebSettings
+    from reports.thresholds import InvalidThresholds
+
+    try:
+        thresholds = asdict(settings.load_thresholds())
+        thresholds_error = None
+    except InvalidThresholds as exc:
+        thresholds, thresholds_error = asdict(Thresholds()), str(exc)
+    try:
+        pacs = load_settings(settings.pacs)
+        pacs_form = (
+            {"protocol": "dicomweb", "url": pacs.url, "timeout": pacs.timeout}
+            if isinstance(pacs, DicomWebSettings)
+            else {
+                "protocol": "dimse",
+                "ae_title": pacs.ae_title,
+                "host": pacs.host,
+                "port": pacs.port,
+                "calling_ae": pacs.calling_ae,
+                "timeout": pacs.timeout,
+            }
+        )
+        pacs_state = pacs_label(settings)
+    except CustodyError as exc:
+        pacs_form, pacs_state = {"protocol": "dicomweb"}, str(exc)
+    return {
+        "organisations": [o._asdict() for o in ledger.organisations()],
+        "accounts": [
+            {
+                "name": a.name,
+                "roles": list(a.roles),
+                "email": a.email,
+                "disabled": a.disabled,
+                "badge": a.has_badge,
+            }
+            for a in accounts.all()
+        ],
+        "roles": list(ROLES),
+        "thresholds": thresholds,
+        "thresholds_file": str(settings.thresholds),
+        "thresholds_error": thresholds_error,
+        "pacs": pacs_form,
+        "pacs_state": pacs_state,
+        "pacs_file": str(settings.pacs),
+    }
+
+
+def add_org(ledger: Ledger, code: str, name: str, address: str) -> str:
+    """Add a partner organisation."""
+    org = ledger.add_org(code, name, address.strip() or None)
+    return f"added {org.code} {org.name}"
+
+
+def edit_org(ledger: Ledger, code: str, name: str, address: str, email: str) -> str:
+    """Change an organisation's name, address and custody mailbox (as `org edit`)."""
+    org = ledger.edit_org(code, name=name, address=address, email=email)
+    return f"{org.code} {org.name}: saved"
+
+
+def add_account(accounts: Accounts, name: str, roles: list[str], email: str, password: str) -> str:
+    """A new account (the password checked as `custody user add` checks it)."""
+    account = accounts.add(name, roles=roles, password=password, email=email or None)
+    return f"added {account.name} ({', '.join(account.roles)})"
+
+
+def edit_account(accounts: Accounts, name: str, roles: list[str], email: str) -> str:
+    """Change an account's roles and e-mail address (a change of roles ends its sessions)."""
+    account = accounts.edit(name, roles=roles, email=email)
+    return f"{account.name}: {', '.join(account.roles)}, {account.email or 'no e-mail'}"
+
+
+def set_disabled(accounts: Accounts, name: str, disabled: bool) -> str:
+    """Disable (its sessions end, its badge is revoked) or enable an account."""
+    account = accounts.disable(name) if disabled else accounts.enable(name)
+    return f"{account.name} {'disabled' if account.disabled else 'enabled'}"
+
+
+def station_sheet(accounts: Accounts, badges: list[str]) -> bytes:
+    """The station's command barcodes, with a new badge for each account named (its earlier
+    badge stops working), as `custody station-sheet --badge NAME` prints them."""
+    import tempfile
+
+    from labels.station import write_code_sheet
+    from ledger.station import sheet_entries
+
+    entries = sheet_entries([])
+    entries += [(accounts.issue_badge(name), f"sign in: {name}") for name in badges if name]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "station-sheet.pdf"
+        write_code_sheet(entries, out)
+        return out.read_bytes()
+
+
+def save_thresholds(settings: Settings, values: dict[str, str]) -> str:
+    """Write the thresholds file from the form, after the same checks the reports make."""
+    import tempfile
+
+    from reports.thresholds import InvalidThresholds, thresholds_toml
+
+    numbers: dict[str, int] = {}
+    for name, text in values.items():
+        if not text.strip().isdigit():
+            raise InvalidThresholds(f"{name.replace('_', '-')}: a whole number of working days")
+        numbers[name] = int(text.strip())
+    text = thresholds_toml(replace_thresholds(numbers, settings.load_thresholds()))
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "thresholds.toml"
+        probe.write_text(text, encoding="utf-8")
+        load_thresholds(probe)  # the file must read back exactly as the reports read it
+    settings.thresholds.parent.mkdir(parents=True, exist_ok=True)
+    settings.thresholds.write_text(text, encoding="utf-8")
+    return f"thresholds saved to {settings.thresholds}"
+
+
+def replace_thresholds(numbers: dict[str, int], base: Thresholds | None = None) -> Thresholds:
+    """`base` (default: the defaults) with these values; unknown names refused."""
+    from dataclasses import fields, replace
+
+    from reports.thresholds import InvalidThresholds
+
+    known = {f.name for f in fields(Thresholds)}
+    unknown = set(numbers) - known
+    if unknown:
+        raise InvalidThresholds(f"unknown threshold {sorted(unknown)[0]!r}")
+    return replace(base or Thresholds(), **numbers)
+
+
+def save_pacs(settings: Settings, form: dict[str, str]) -> str:
+    """Save where the PACS is (as `custody pacs config`)."""
+    from ledger.pacs.config import save_settings, settings_from_options
+    from ledger.pacs.errors import PacsNotConfigured
+
+    def number(key: str) -> str | None:
+        return form.get(key, "").strip() or None
+
+    try:
+        port = int(number("port") or "") if number("port") else None
+        timeout = float(number("timeout") or "") if number("timeout") else None
+    except ValueError:
+        raise InvalidValue("port and timeout are numbers") from None
+    if form.get("protocol") == "dimse":
+        given = settings_from_options(
+            None, number("ae_title"), number("host"), port, number("calling_ae"), timeout
+        )
+    else:
+        given = settings_from_options(number("url"), None, None, None, None, timeout)
+    if given is None:
+        raise PacsNotConfigured("give the DICOMweb URL, or the AE title, host and port")
+    save_settings(settings.pacs, given)
+    return f"saved: {pacs_label(settings)}"
+
+
+def check_pacs_connection(settings: Settings) -> str:
+    """Ask the PACS for a study it cannot hold: an answer (empty) means the connection works."""
+    import time
+
+    from ledger.pacs.config import load_settings
+    from ledger.pacs.query import pacs_client
+
+    pacs = load_settings(settings.pacs)
+    started = time.perf_counter()
+    pacs_client(pacs).find_studies([PROBE_UID])
+    took = (time.perf_counter() - started) * 1000
+    return f"connected: {pacs_label(settings)} answered a query in {took:.0f} ms"

@@ -55,6 +55,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "governance": frozenset({GOVERNANCE, ADMIN}),
     "governance-download": frozenset({GOVERNANCE, ADMIN}),
     "governance-chart": frozenset({GOVERNANCE, ADMIN}),
+    # discs from partners: manifests carry NHS numbers, so the PACS desk
+    "partners": frozenset({PACS_DESK}),
+    "partners-import": frozenset({PACS_DESK}),
+    "partners-export": frozenset({PACS_DESK}),
+    # labels carry routing facts only
+    "labels": frozenset({POST_ROOM, PACS_DESK}),
+    "labels-print": frozenset({POST_ROOM, PACS_DESK}),
+    # administration
+    "admin": frozenset({ADMIN}),
+    "admin-org": frozenset({ADMIN}),
+    "admin-user": frozenset({ADMIN}),
+    "admin-thresholds": frozenset({ADMIN}),
+    "admin-pacs": frozenset({ADMIN}),
+    "admin-station-sheet": frozenset({ADMIN}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -37,6 +37,9 @@ def _violations(page: Any) -> list[str]:
         ("pacs-desk", "/worklist"),
         ("governance", "/incidents"),
         ("governance", "/governance"),
+        ("pacs-desk", "/partners"),
+        ("post-room", "/labels"),
+        ("admin", "/admin"),
         ("governance", "/incidents/{m}/overdue-receipt"),
     ],
 )

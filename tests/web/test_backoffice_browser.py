@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import Site, browser_sign_in, wait_for
-from tests.web.test_worklist import backdate, lose_unencrypted
+from tests.web.test_worklist import backdate, lose_unencrypted, partner_manifest
 
 
 def shot(page: Any, name: str) -> None:
@@ -101,3 +101,47 @@ def test_governance_month_downloaded_as_xlsx(browser_page: Any, site: Site, tmp_
     assert partners[-1][0] == "Total"
     lost = [row for row in book["Incidents"].iter_rows(values_only=True) if row[0] == "lost"]
     assert lost and lost[0][2] == 1
+
+
+def test_manifest_uploaded(browser_page: Any, site: Site, tmp_path: Path) -> None:
+    manifest, ids = partner_manifest(site, tmp_path)
+    page = browser_page
+    browser_sign_in(page, "pacs-desk", "/partners")
+    page.set_input_files("#file", str(manifest))
+    page.click("#import-form button")
+    page.wait_for_selector("#import-result")
+    assert "manifest from RXH: 2 recorded" in page.inner_text("#import-result")
+    for media_id in ids:
+        assert page.locator(f"#expected a:text('{media_id}')").count() == 1
+    shot(page, "partners")
+
+
+def test_labels_printed(browser_page: Any, site: Site, tmp_path: Path) -> None:
+    page = browser_page
+    browser_sign_in(page, "post-room", "/labels")
+    page.uncheck(f"tr[data-media='{site.media[4]}'] input[type=checkbox]")
+    page.fill("#start", "2")
+    shot(page, "labels")
+    with page.expect_download() as info:
+        page.click("#labels-form button[type=submit]")
+    saved = tmp_path / "labels.pdf"
+    info.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    assert site.ledger.show(site.media[0]).state.labelled
+    assert not site.ledger.show(site.media[4]).state.labelled
+
+
+def test_admin_thresholds_in_a_form(browser_page: Any, site: Site) -> None:
+    page = browser_page
+    browser_sign_in(page, "admin", "/admin")
+    page.fill("#t-not_imported", "6")
+    page.click("#thresholds-form button[type=submit]")
+    page.wait_for_selector("p.done")
+    assert page.input_value("#t-not_imported") == "6"
+    assert "not-imported = 6" in site.settings.thresholds.read_text()
+    page.fill("#t-not_imported", "six")
+    page.click("#thresholds-form button[type=submit]")
+    page.wait_for_selector("p.error")
+    assert "whole number" in page.inner_text("p.error")
+    page.goto("/admin")
+    shot(page, "admin")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -205,3 +207,124 @@ def test_governance_dashboard_and_downloads(client_for: Client, site: Site) -> N
     assert gov.get("/governance?month=2026-13").status_code == 400
     assert gov.get(f"/governance/report/{this_month}.pdf").status_code == 400
     assert client_for("pacs-desk").get("/governance").status_code == 403
+
+
+def partner_manifest(site: Site, folder: Path) -> tuple[Path, list[str]]:
+    """RXH's own ledger dispatches two discs to RGT and writes its manifest for RGT."""
+    from ledger.api import Ledger, Registration
+    from ledger.manifests import export_manifest, write_file
+
+    theirs = Ledger.create(str(folder / "rxh.db"), "RXH", "University Hospitals Sussex")
+    theirs.add_org("RGT", "Cambridge University Hospitals")
+    ids = []
+    for nhs in ("9434765919", "9434765870"):
+        media_id = theirs.register(
+            Registration(nhs_number=nhs, destination="RGT"), operator="rxh"
+        ).media_id
+        theirs.scan("dispatch", media_id, operator="rxh")
+        ids.append(media_id)
+    path = folder / "manifest-for-RGT.json"
+    write_file(export_manifest(theirs, "RGT"), path)
+    theirs.engine.dispose()
+    return path, ids
+
+
+def test_partners_upload_and_export(client_for: Client, site: Site, tmp_path: Path) -> None:
+    manifest, ids = partner_manifest(site, tmp_path)
+    desk = client_for("pacs-desk")
+    csrf = csrf_of(desk)
+    sent = desk.post(
+        "/partners/import",
+        data={"csrf": csrf},
+        files={"file": ("manifest.json", manifest.read_bytes(), "application/json")},
+    )
+    assert sent.status_code == 200 and "manifest from RXH: 2 recorded" in sent.text
+    data = desk.get("/partners.json").json()
+    assert sorted(r["media_id"] for r in data["expected"]) == sorted(ids)
+    again = desk.post(
+        "/partners/import",
+        data={"csrf": csrf},
+        files={"file": ("manifest.json", manifest.read_bytes(), "application/json")},
+    )
+    assert "0 recorded, 2 already recorded" in again.text
+    tampered = manifest.read_text().replace('"RGT"', '"R1K"', 1)
+    refused = desk.post(
+        "/partners/import",
+        data={"csrf": csrf},
+        files={"file": ("manifest.json", tampered.encode(), "application/json")},
+    )
+    assert refused.status_code == 400 and "nothing imported" in refused.text
+    site.ledger.scan("dispatch", site.media[0], operator="setup")
+    export = desk.get("/partners/export?partner=RXH&kind=manifest&format=csv")
+    assert export.status_code == 200 and site.media[0] in export.text
+    assert "attachment" in export.headers["content-disposition"]
+    bad = desk.get("/partners/export?partner=ZZZ9&kind=manifest")
+    assert bad.status_code == 400
+
+
+def test_labels_waiting_reprint_and_pdf(client_for: Client, site: Site) -> None:
+    room = client_for("post-room")
+    data = room.get("/labels.json").json()
+    assert [m["media_id"] for m in data["media"]] == site.media
+    assert all(m["labelled"] == 0 for m in data["media"])
+    csrf = csrf_of(room)
+    pdf = room.post(
+        "/labels/print",
+        data={"csrf": csrf, "media_id": site.media[:2], "template": "avery-l7160", "start": "3"},
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    again = room.get("/labels.json").json()["media"]
+    assert [m["media_id"] for m in again[-2:]] == site.media[:2]  # reprints listed last
+    assert again[-1]["labelled"] == 1
+    assert "REPRINT" in room.get("/labels").text
+    assert site.ledger.show(site.media[0]).events[-1].operator == "postroom"
+    none = room.post("/labels/print", data={"csrf": csrf, "template": "avery-l7160"})
+    assert none.status_code == 400 and "choose the discs" in none.text
+    assert "9434765919" not in room.get("/labels").text
+
+
+def test_admin_orgs_users_thresholds_pacs_sheet(client_for: Client, site: Site) -> None:
+    admin = client_for("admin")
+    csrf = csrf_of(admin)
+
+    def post(path: str, **data: Any) -> Any:
+        return admin.post(path, data={"csrf": csrf, **data}, follow_redirects=False)
+
+    assert post("/admin/org", op="add", code="RGN", name="Peterborough").status_code == 303
+    edited = post(
+        "/admin/org", op="edit", code="RXH", name="UH Sussex", address="", email="c@rxh.nhs.uk"
+    )
+    assert edited.status_code == 303
+    assert site.ledger.org("RXH").email == "c@rxh.nhs.uk"
+    assert post("/admin/org", op="add", code="rx", name="x").status_code == 400
+    added = post(
+        "/admin/user", op="add", name="j.smith", role=["pacs-desk", "governance"],
+        email="j.smith@nhs.net", password="a long enough password",
+    )  # fmt: skip
+    assert added.status_code == 303
+    assert site.accounts.get("j.smith").roles == ("pacs-desk", "governance")
+    weak = post("/admin/user", op="add", name="k.jones", role=["admin"], password="password")
+    assert weak.status_code == 400
+    assert (
+        post("/admin/user", op="edit", name="j.smith", role=["post-room"], email="").status_code
+        == 303
+    )
+    assert site.accounts.get("j.smith").roles == ("post-room",)
+    assert post("/admin/user", op="disable", name="j.smith").status_code == 303
+    assert site.accounts.get("j.smith").disabled
+    saved = post("/admin/thresholds", **{"not_imported": "7", "not_received": "4"})
+    assert saved.status_code == 303
+    assert "not-imported = 7" in site.settings.thresholds.read_text()
+    assert admin.get("/admin.json").json()["thresholds"]["not_imported"] == 7
+    bad = post("/admin/thresholds", not_imported="-1")
+    assert bad.status_code == 400 and "whole number" in bad.text
+    assert "not-imported = 7" in site.settings.thresholds.read_text()
+    pacs = post("/admin/pacs", op="save", protocol="dimse", ae_title="ORTHANC", host="127.0.0.1",
+                port="1", timeout="2")  # fmt: skip
+    assert pacs.status_code == 303
+    assert 'ae_title = "ORTHANC"' in site.settings.pacs.read_text()
+    tested = post("/admin/pacs", op="test")
+    assert tested.status_code == 400 and "127.0.0.1" in tested.text
+    sheet = post("/admin/station-sheet", badge=["postroom"])
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    assert site.accounts.get("postroom").has_badge

@@ -68,8 +68,11 @@ async def home(visit: Visit) -> Response:
             ("/search", "search", "Find a disc"),
             ("/register", "register", "Register discs"),
             ("/worklist", "worklist", "Worklist: discs outstanding"),
+            ("/partners", "partners", "Discs from partners: manifests and receipts"),
+            ("/labels", "labels", "Labels waiting to print"),
             ("/incidents", "incidents", "Incidents and IR1s"),
             ("/governance", "governance", "Governance dashboard"),
+            ("/admin", "admin", "Administration"),
         )
         if allowed(roles, name)
     ]

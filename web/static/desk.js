@@ -151,8 +151,8 @@
     });
   }
 
-  // `replayed`: the answer to a scan queued earlier, whose parcel was settled when it was queued.
-  function answered(reply, replayed) {
+  // `queued`: the scan sent from the queue, whose parcel was settled when it was queued.
+  function answered(reply, queued) {
     var body = reply.body;
     if (reply.status === 401) {
       window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
@@ -167,8 +167,8 @@
       showAction(body.action);
       parcel = [];
     }
-    if (body.outcome === "tracking" && !replayed) parcel = [];
-    var packed = !replayed && (body.outcome === "ok" || body.outcome === "duplicate");
+    if (body.outcome === "tracking" && !queued) parcel = [];
+    var packed = !queued && (body.outcome === "ok" || body.outcome === "duplicate");
     if (packed && body.action === "dispatch" && body.media_id && parcel.indexOf(body.media_id) < 0) {
       parcel.push(body.media_id);
     }
@@ -177,6 +177,13 @@
       document.getElementById("who").textContent = user;
     }
     if (!body.outcome) body = { outcome: "refused", reason: body.error || "refused", code: "" };
+    if (queued) {
+      // Sent from the queue: it no longer waits, and it counts at the time it was scanned.
+      counts.queued = Math.max(0, counts.queued - 1);
+      document.getElementById("count-queued").textContent = String(counts.queued);
+      body.reason = (body.reason ? body.reason + "; " : "") +
+        "scanned " + new Date(queued.at).toLocaleTimeString("en-GB") + " while offline";
+    }
     show(body);
   }
 
@@ -261,7 +268,7 @@
                       parcel: s.parcel || [] })
           .then(function (reply) {
             if (reply.status === 401 || reply.status === 403) return false;
-            answered(reply, true);
+            answered(reply, s);
             return queueDelete(s.seq).then(function () { return next(i + 1); });
           });
       };
@@ -282,11 +289,18 @@
   }, RETRY_MS);
   queueCount().then(function (n) { if (n) flush(); });
 
+  // One way in for every scan, whatever read it: the wedge's Enter here, the camera
+  // (camera.js) through the hook. Same answer, beep, counts and offline queue.
+  function scan(raw) {
+    return raw.trim() ? handle(raw) : Promise.resolve();
+  }
+  hook.scan = scan;
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var raw = input.value;
     input.value = "";
-    if (raw.trim()) handle(raw);
+    scan(raw);
   });
   input.focus();
 })();
