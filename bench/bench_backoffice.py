@@ -153,7 +153,9 @@ def main() -> int:
     after: list[float] = []
     recorded: list[float] = []
     for media_id in changed:
-        recorded.append(desk.post("/worklist/record", {"media_id": media_id, "action": "imported"})[0])
+        recorded.append(
+            desk.post("/worklist/record", {"media_id": media_id, "action": "imported"})[0]
+        )
         after.append(desk.get("/worklist")[0])
     if after:
         line, p95 = summary("POST /worklist/record imported (+ redirect)", recorded)

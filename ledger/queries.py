@@ -340,19 +340,30 @@ def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
 
 
 _HEAD_SEQ = sa.select(store.HEAD.c.seq).where(store.HEAD.c.id == 1)
-_CHANGED = sa.select(E.c.media_id).where(E.c.seq > sa.bindparam("seq")).distinct()
+# In chain order, so the database walks the newest events by their key (not a whole index).
+_CHANGED = (
+    sa.select(E.c.media_id)
+    .where(E.c.seq > sa.bindparam("seq"))
+    .order_by(E.c.seq)
+    .limit(sa.bindparam("limit"))
+)
+# More changed events than this since a report was built: treat everything as changed.
+MAX_CHANGES = 20_000
 
 
 def changes_since(ledger: Ledger, seq: int | None) -> tuple[int, set[str] | None]:
     """The chain head's sequence number now, and the media with an event after `seq` (None:
-    every medium may have changed, when `seq` is None or the chain is shorter than it)."""
+    every medium may have changed: `seq` is None, the chain is shorter than it, or more than
+    MAX_CHANGES events came since)."""
     with store.connect(ledger.engine) as conn:
         (now,) = store._run(conn, _HEAD_SEQ, {}).fetchone()
         if seq is None or now < seq:
             return int(now), None
         if now == seq:
             return int(now), set()
-        rows = store._run(conn, _CHANGED, {"seq": seq}).fetchall()
+        rows = store._run(conn, _CHANGED, {"seq": seq, "limit": MAX_CHANGES + 1}).fetchall()
+    if len(rows) > MAX_CHANGES:
+        return int(now), None
     return int(now), {r[0] for r in rows}
 
 

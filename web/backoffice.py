@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -40,7 +40,7 @@ SORTS = {
 }
 URGENCIES = ("urgent", "routine")
 # A page shows at most this many rows; the counts still cover every one.
-PAGE_ROWS = 500
+PAGE_ROWS = 200
 CHECK_BATCH = 25
 
 T = TypeVar("T")
@@ -66,6 +66,14 @@ SLOW_BUILD_SECONDS = 1.0
 MAX_DELTA_MEDIA = 5000
 
 
+class Worklist(NamedTuple):
+    """The worklist's rows, with its counts per reason and its partners (computed once)."""
+
+    frame: pd.DataFrame
+    counts: dict[str, int]
+    partners: list[str]
+
+
 @dataclass
 class _Entry:
     head: tuple[int, str]
@@ -86,7 +94,7 @@ class ReportCache:
     """
 
     entries: dict[Hashable, _Entry] = field(default_factory=dict)
-    live: dict[Hashable, tuple[int, pd.DataFrame]] = field(default_factory=dict)
+    live: dict[Hashable, tuple[int, Worklist]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
@@ -123,7 +131,7 @@ class ReportCache:
                 self.entries.pop(next(iter(self.entries)))
         return value
 
-    def worklist(self, ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
+    def worklist(self, ledger: Ledger, as_of: date, thresholds: Thresholds) -> Worklist:
         """The unreconciled worklist, brought up to date by the media changed since."""
         from reports.unreconciled import in_order
         from reports.unreconciled import worklist as build
@@ -135,16 +143,22 @@ class ReportCache:
         if found is not None and changed == set():
             return found[1]
         if found is not None and changed is not None and len(changed) <= MAX_DELTA_MEDIA:
-            kept = found[1][~found[1]["media_id"].isin(changed)]
+            kept = found[1].frame[~found[1].frame["media_id"].isin(changed)]
             delta = build(ledger, as_of, thresholds, changed)
             frame = in_order(pd.concat([kept, delta], ignore_index=True) if len(delta) else kept)
         else:
             frame = build(ledger, as_of, thresholds)
+        counts = frame["reason"].value_counts()
+        made = Worklist(
+            frame,
+            {code: int(counts.get(code, 0)) for code in UNRECONCILED_REASONS},
+            sorted(str(p) for p in frame["partner"].dropna().unique()),
+        )
         with self.lock:
-            self.live[key] = (seq, frame)
+            self.live[key] = (seq, made)
             while len(self.live) > 8:
                 self.live.pop(next(iter(self.live)))
-        return frame
+        return made
 
 
 def default_settings() -> Settings:
@@ -238,8 +252,8 @@ def worklist(
 
     as_of = _day(query.as_of, ledger)
     thresholds = settings.load_thresholds()
-    full = cache.worklist(ledger, as_of, thresholds)
-    counts = full["reason"].value_counts()
+    live = cache.worklist(ledger, as_of, thresholds)
+    full = live.frame
     rows = full
     if query.reason:
         rows = rows[rows["reason"] == query.reason]
@@ -259,21 +273,26 @@ def worklist(
     if by is not None:
         rows = rows.sort_values(by[0], ascending=by[1], kind="stable")
     shown = rows.head(PAGE_ROWS)
+    # Times formatted in one step (as ledger.clock.london writes them), not row by row.
+    since = shown["since"].dt.tz_convert(LONDON).dt.strftime("%Y-%m-%d %H:%M").fillna("-")
     return {
         "as_of": as_of.isoformat(),
         "total": len(full),
         "matching": len(rows),
         "counts": [
-            {"reason": code, "meaning": meaning, "count": int(counts.get(code, 0))}
+            {"reason": code, "meaning": meaning, "count": live.counts[code]}
             for code, meaning in UNRECONCILED_REASONS.items()
         ],
-        "partners": sorted(p for p in full["partner"].dropna().unique()),
+        "partners": live.partners,
         "thresholds": asdict(thresholds),
-        "rows": [_worklist_row(r) for r in shown.to_dict("records")],
+        "rows": [
+            _worklist_row(r, text)
+            for r, text in zip(shown.to_dict("records"), since.tolist(), strict=True)
+        ],
     }
 
 
-def _worklist_row(r: dict[Hashable, Any]) -> dict[str, Any]:
+def _worklist_row(r: dict[Hashable, Any], since: str) -> dict[str, Any]:
     threshold = r["threshold"]
     limit = None if threshold is None or pd.isna(threshold) else int(threshold)
     return {
@@ -281,7 +300,7 @@ def _worklist_row(r: dict[Hashable, Any]) -> dict[str, Any]:
         "reason": r["reason"],
         "meaning": UNRECONCILED_REASONS[r["reason"]],
         "status": r["status"],
-        "since": _when(r["since"]),
+        "since": since,
         "working_days": int(r["working_days"]),
         "threshold": limit,
         "partner": r["partner"],
@@ -644,7 +663,7 @@ def partners(ledger: Ledger, settings: Settings, cache: ReportCache) -> dict[str
 
     day = today(ledger)
     thresholds = settings.load_thresholds()
-    work = cache.worklist(ledger, day, thresholds)
+    work = cache.worklist(ledger, day, thresholds).frame
     unexpected = work[work["reason"] == "unexpected-arrival"]
     return {
         "organisations": [

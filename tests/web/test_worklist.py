@@ -344,10 +344,11 @@ def test_worklist_brought_up_to_date_equals_a_fresh_build(site: Site) -> None:
     site.ledger.scan("to-pacs", site.media[0], operator="x")
     old = site.ledger.clock() - timedelta(days=15)
     site.ledger.scan("dispatch", site.media[2], operator="x", at=old)
-    live = cache.worklist(site.ledger, day, Thresholds())
+    live = cache.worklist(site.ledger, day, Thresholds()).frame
     fresh = worklist(site.ledger, day, Thresholds())
     assert live.to_dict("records") == fresh.to_dict("records")
     # Imported and just handed over: off the list; dispatched 15 days ago: on it.
     assert list(zip(live["media_id"], live["reason"], strict=True)) == [
         (site.media[2], "not-received")
     ]
+    assert cache.worklist(site.ledger, day, Thresholds()).counts["not-received"] == 1
