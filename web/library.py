@@ -142,8 +142,10 @@ def scan_line(
             return DeskResult("refused", action, reason=str(exc))
         return DeskResult("signed-in", action, reason=f"signed in: {account.name}", account=account)
     when = parse_time(at, ledger.clock()) if at else None
+    # As the terminal station checks its site when it starts: a site the ledger knows.
+    where = ledger.org(site).code if site else None
     result = ledger.scan(
-        action, line.text, site=site or None, operator=operator, at=when, event_id=event_id
+        action, line.text, site=where, operator=operator, at=when, event_id=event_id
     )
     state = result.state
     outcome: Outcome = "ok" if result.outcome == "recorded" else result.outcome
