@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ledger.api import Registration
-from ledger.pacs.config import save_settings
-from ledger.pacs.query import DicomWebSettings
+from pacs.connection import save_settings
+from pacs.query import DicomWebSettings
 from tests.pacs.conftest import LoadedPacs, loaded_pacs, orthanc  # noqa: F401 (fixtures)
 from tests.web.conftest import Site, browser_sign_in, wait_for
 

@@ -3,7 +3,7 @@
 The scanner types like a keyboard. A line is a media ID, a command code that
 switches the action (`CMDRECEIVE`), an operator badge (`OPJSMITH`), or noise.
 When the ledger cannot be reached the station keeps going: each scan goes to
-a local journal (ledger.journal) for `custody sync` to replay later.
+a local journal (station.journal) for `custody sync` to replay later.
 
 Importing this module does not import SQLAlchemy: the station shows its
 screen first and opens the ledger afterwards.
@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ledger import journal
 from ledger.clock import utcnow
 from ledger.errors import (
     CustodyError,
@@ -39,6 +38,7 @@ from ledger.ids import (
     parse_tracking,
     s10_shaped,
 )
+from station import journal
 
 if TYPE_CHECKING:
     from ledger.api import Ledger, ScanResult
