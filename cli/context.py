@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from ledger.accounts import Accounts
     from ledger.api import Ledger
 
 
@@ -20,3 +21,10 @@ def open_ledger(ctx: typer.Context) -> Ledger:
 def ledger_target(ctx: typer.Context) -> str:
     """The --db value: path or URL."""
     return str(ctx.find_root().obj)
+
+
+def open_accounts(ctx: typer.Context) -> Accounts:
+    """The accounts of this command's ledger."""
+    from ledger.accounts import Accounts
+
+    return Accounts(open_ledger(ctx).engine)

@@ -90,9 +90,12 @@ from cli import (  # noqa: E402, F401
     orgs,
     pacs,
     registration,
+    remind,
     report,
     scan,
+    serve,
     station,
     transfer,
+    users,
     verify,
 )

@@ -97,6 +97,7 @@ class Org(NamedTuple):
     name: str
     address: str | None
     home: bool
+    email: str | None = None  # its custody mailbox, for reminders of overdue receipts
 
 
 class ScanResult(NamedTuple):
@@ -238,7 +239,12 @@ class Ledger:
         if self._home is None:
             with self._tx() as conn:
                 try:
-                    row = conn.execute(sa.select(ORGS).where(ORGS.c.home == sa.true())).first()
+                    # Only the columns of every schema: `db upgrade` reads the home first.
+                    row = conn.execute(
+                        sa.select(ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home).where(
+                            ORGS.c.home == sa.true()
+                        )
+                    ).first()
                 except sa.exc.OperationalError:
                     row = None
                 except sa.exc.ProgrammingError:
@@ -262,11 +268,40 @@ class Ledger:
             conn.execute(sa.insert(ORGS).values(code=code, name=name, address=address, home=False))
         return Org(code, name, address, False)
 
+    def edit_org(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        address: str | None = None,
+        email: str | None = None,
+    ) -> Org:
+        """Change an organisation's name, address or custody mailbox ("" clears address/email)."""
+        from ledger.accounts import check_email
+
+        org = self.org(code)
+        values: dict[str, Any] = {}
+        if name is not None:
+            if not name.strip():
+                raise InvalidValue("an organisation needs a name")
+            values["name"] = _org_texts(name, None)[0]
+        if address is not None:
+            values["address"] = _org_texts(org.name, address.strip() or None)[1]
+        if email is not None:
+            values["email"] = check_email(email)
+        if not values:
+            raise InvalidValue("nothing to change: give --name, --address or --email")
+        with self._tx(write=True) as conn:
+            conn.execute(sa.update(ORGS).where(ORGS.c.code == org.code).values(**values))
+        if org.home:
+            self._home = None
+        return self.org(org.code)
+
     def organisations(self) -> list[Org]:
         """Every organisation, home first."""
         with self._tx() as conn:
             rows = conn.execute(sa.select(ORGS).order_by(ORGS.c.home.desc(), ORGS.c.code))
-            return [Org(r.code, r.name, r.address, r.home) for r in rows]
+            return [Org(r.code, r.name, r.address, r.home, r.email) for r in rows]
 
     def org(self, code: str) -> Org:
         """One organisation by ODS code, or UnknownOrganisation."""

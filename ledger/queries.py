@@ -202,6 +202,31 @@ def touched_media(
     return Rows(names, rows)
 
 
+def find_media(
+    ledger: Ledger,
+    *,
+    media_id: str | None = None,
+    accession: str | None = None,
+    nhs_number: str | None = None,
+    limit: int = 50,
+) -> Rows:
+    """Media by exact media ID, accession or NHS number (indexed); patient columns included.
+
+    Callers that show the result to someone who may not see patient identifiers drop them.
+    """
+    stmt = _media_select(True).order_by(M.c.media_id.desc()).limit(limit)
+    if media_id:
+        stmt = stmt.where(M.c.media_id == media_id)
+    if accession:
+        stmt = stmt.where(M.c.accession == accession)
+    if nhs_number:
+        stmt = stmt.where(M.c.nhs_number == nhs_number)
+    if not (media_id or accession or nhs_number):
+        return Rows(_columns(True), [])
+    with store.connect(ledger.engine) as conn:
+        return Rows(_columns(True), [tuple(r) for r in conn.execute(stmt)])
+
+
 def medium(ledger: Ledger, code: str) -> Rows:
     """One medium, as the projection holds it, with its patient identifiers."""
     state = ledger.show(code).state
@@ -312,6 +337,12 @@ def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
         total, _ = store.head(conn)
         (after,) = store._run(conn, _COUNT_AFTER, {"seq": seq}).fetchone()
     return total - int(after), str(digest)
+
+
+def head(ledger: Ledger) -> tuple[int, str]:
+    """The number of events and the chain's head digest: it moves with every event recorded."""
+    with store.connect(ledger.engine) as conn:
+        return store.head(conn)
 
 
 def organisation_names(ledger: Ledger) -> dict[str, str]:

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/test-deps.sh
-.venv/bin/ruff check ledger cli labels reports tests bench
+.venv/bin/ruff check ledger cli labels reports web tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest -m "not orthanc" "$@"
 # Orthanc binds every interface, so its tests run in a network namespace with only loopback.

@@ -8,16 +8,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"ledger", "cli", "labels", "reports"}
+OURS = {"ledger", "cli", "labels", "reports", "web"}
 # Which of our packages each package may import.
 ALLOWED = {
     "ledger": set(),
     "labels": {"ledger"},
     "reports": {"ledger"},
     "cli": {"ledger", "labels", "reports"},
+    "web": {"ledger", "labels", "reports"},
 }
 # Third-party libraries the domain layer must never import.
-LEDGER_FORBIDDEN = {"typer", "pandas", "PIL", "pyzbar", "barcode", "matplotlib", "rich", "openpyxl"}
+LEDGER_FORBIDDEN = {
+    *("typer", "pandas", "PIL", "pyzbar", "barcode", "matplotlib", "rich", "openpyxl"),
+    *("starlette", "jinja2", "uvicorn", "itsdangerous"),
+}
 HEAVY = ["pandas", "PIL", "pyzbar", "barcode", "matplotlib", "openpyxl"]
 
 
@@ -46,6 +50,17 @@ def test_ledger_imports_no_ui_imaging_or_pandas() -> None:
         f"{path.relative_to(ROOT)} imports {name}"
         for path in (ROOT / "ledger").rglob("*.py")
         for name in imports_of(path) & LEDGER_FORBIDDEN
+    ]
+    assert bad == []
+
+
+def test_web_pages_reach_the_library_only_through_web_library() -> None:
+    # web.library (part 1's pages) and web.backoffice (the back office's) are the only doors.
+    bad = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / "web").rglob("*.py")
+        if path.name not in ("library.py", "backoffice.py")
+        for name in imports_of(path) & {"ledger", "labels", "reports", "sqlalchemy"}
     ]
     assert bad == []
 
