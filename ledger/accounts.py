@@ -53,6 +53,7 @@ BADGE_PREFIX = "OP"
 # A badge must fit a station's badge shape (OP + a letter + up to 17 capitals and digits).
 _BADGE_SECRET_LENGTH = 17
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: it may be read aloud
+_SIGN_IN_BADGE = re.compile(rf"{BADGE_PREFIX}B[{_ALPHABET}]{{{_BADGE_SECRET_LENGTH}}}")
 _NAME = re.compile(r"[a-z][a-z0-9._-]{1,39}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _COMMON = Path(__file__).parent / "data" / "common-passwords.txt.gz"
@@ -139,6 +140,11 @@ def check_email(email: str | None) -> str | None:
 def badge_digest(code: str) -> str:
     """What is stored for a badge code."""
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def is_sign_in_badge(code: str) -> bool:
+    """A badge issued to an account (a secret), not a station's name badge (`OPJSMITH`)."""
+    return _SIGN_IN_BADGE.fullmatch(code.strip().upper()) is not None
 
 
 def failure_wait(failures: int) -> timedelta:
@@ -285,6 +291,16 @@ class Accounts:
             account.name, badge_hash=badge_digest(code), badge_issued_at=to_text(self.clock())
         )
         return code
+
+    def badge_owner(self, code: str) -> str | None:
+        """The name of the account that may use this badge now, or None."""
+        with store.connect(self.engine) as conn:
+            row = conn.execute(
+                sa.select(ACCOUNTS).where(ACCOUNTS.c.badge_hash == badge_digest(code))
+            ).first()
+        if row is None or row.disabled:
+            return None
+        return str(row.name)
 
     def revoke_badge(self, name: str) -> Account:
         """The account's badge stops working."""

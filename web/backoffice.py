@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ledger import queries
+from ledger.accounts import Accounts
 from ledger.api import Ledger
 from ledger.clock import LONDON, from_text, london
-from ledger.errors import InvalidValue
+from ledger.errors import CustodyError, InvalidValue
 from ledger.ids import parse_media_id
 from ledger.reasons import INCIDENT_REASONS, UNRECONCILED_REASONS
 from ledger.transitions import TRANSITIONS, Status
@@ -90,7 +91,7 @@ def default_settings() -> Settings:
     ~/.config/custody/pacs.toml; links in e-mails to $CUSTODY_BASE_URL."""
     import os
 
-    from ledger.pacs.config import config_path
+    from pacs.connection import config_path
     from reports.thresholds import thresholds_path
 
     base = os.environ.get("CUSTODY_BASE_URL", "http://127.0.0.1:8000")
@@ -238,15 +239,15 @@ def record_step(ledger: Ledger, code: str, action: str, *, operator: str) -> tup
 
 def pacs_pending(ledger: Ledger) -> list[str]:
     """Media awaiting a PACS check (as `custody pacs verify --pending` picks them)."""
-    from ledger.pacs.imports import pending_media
+    from pacs.import_check import pending_media
 
     return pending_media(ledger)
 
 
 def pacs_label(settings: Settings) -> str:
     """Which PACS the server asks, or why none is configured."""
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.imports import pacs_label as label
+    from pacs.connection import load_settings
+    from pacs.import_check import pacs_label as label
 
     return label(load_settings(settings.pacs))
 
@@ -255,8 +256,8 @@ def check_pacs(
     ledger: Ledger, settings: Settings, codes: list[str], *, operator: str
 ) -> list[dict[str, Any]]:
     """Check media against the PACS in one batched query; record what changed (as the CLI)."""
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.imports import check_imports
+    from pacs.connection import load_settings
+    from pacs.import_check import check_imports
 
     if not codes:
         return []
@@ -267,7 +268,7 @@ def check_pacs(
 
 
 def _check_row(check: Any) -> dict[str, Any]:
-    from ledger.pacs.verify import Verdict
+    from pacs.comparison import Verdict
 
     if check.status is None:
         outcome, text = "refused", check.reason
@@ -704,3 +705,179 @@ def labels_pdf(
         data = out.read_bytes()
     ledger.labelled(ids, template=tpl.name, file=name, operator=operator)
     return name, data
+
+
+# -- administration ----------------------------------------------------------------------------
+
+# A query for a study no PACS holds: answered (empty) when the connection works.
+PROBE_UID = "1.2.826.0.1.3680043.10.1082.999999999"
+
+
+def admin_view(ledger: Ledger, accounts: Accounts, settings: Settings) -> dict[str, Any]:
+    """Organisations, accounts, the thresholds in force and the PACS connection."""
+    from ledger.accounts import ROLES
+    from pacs.connection import load_settings
+    from pacs.query import DicomWebSettings
+    from reports.thresholds import InvalidThresholds
+
+    try:
+        thresholds = asdict(settings.load_thresholds())
+        thresholds_error = None
+    except InvalidThresholds as exc:
+        thresholds, thresholds_error = asdict(Thresholds()), str(exc)
+    try:
+        pacs = load_settings(settings.pacs)
+        pacs_form = (
+            {"protocol": "dicomweb", "url": pacs.url, "timeout": pacs.timeout}
+            if isinstance(pacs, DicomWebSettings)
+            else {
+                "protocol": "dimse",
+                "ae_title": pacs.ae_title,
+                "host": pacs.host,
+                "port": pacs.port,
+                "calling_ae": pacs.calling_ae,
+                "timeout": pacs.timeout,
+            }
+        )
+        pacs_state = pacs_label(settings)
+    except CustodyError as exc:
+        pacs_form, pacs_state = {"protocol": "dicomweb"}, str(exc)
+    return {
+        "organisations": [o._asdict() for o in ledger.organisations()],
+        "accounts": [
+            {
+                "name": a.name,
+                "roles": list(a.roles),
+                "email": a.email,
+                "disabled": a.disabled,
+                "badge": a.has_badge,
+            }
+            for a in accounts.all()
+        ],
+        "roles": list(ROLES),
+        "thresholds": thresholds,
+        "thresholds_file": str(settings.thresholds),
+        "thresholds_error": thresholds_error,
+        "pacs": pacs_form,
+        "pacs_state": pacs_state,
+        "pacs_file": str(settings.pacs),
+    }
+
+
+def add_org(ledger: Ledger, code: str, name: str, address: str) -> str:
+    """Add a partner organisation."""
+    org = ledger.add_org(code, name, address.strip() or None)
+    return f"added {org.code} {org.name}"
+
+
+def edit_org(ledger: Ledger, code: str, name: str, address: str, email: str) -> str:
+    """Change an organisation's name, address and custody mailbox (as `org edit`)."""
+    org = ledger.edit_org(code, name=name, address=address, email=email)
+    return f"{org.code} {org.name}: saved"
+
+
+def add_account(accounts: Accounts, name: str, roles: list[str], email: str, password: str) -> str:
+    """A new account (the password checked as `custody user add` checks it)."""
+    account = accounts.add(name, roles=roles, password=password, email=email or None)
+    return f"added {account.name} ({', '.join(account.roles)})"
+
+
+def edit_account(accounts: Accounts, name: str, roles: list[str], email: str) -> str:
+    """Change an account's roles and e-mail address (a change of roles ends its sessions)."""
+    account = accounts.edit(name, roles=roles, email=email)
+    return f"{account.name}: {', '.join(account.roles)}, {account.email or 'no e-mail'}"
+
+
+def set_disabled(accounts: Accounts, name: str, disabled: bool) -> str:
+    """Disable (its sessions end, its badge is revoked) or enable an account."""
+    account = accounts.disable(name) if disabled else accounts.enable(name)
+    return f"{account.name} {'disabled' if account.disabled else 'enabled'}"
+
+
+def station_sheet(accounts: Accounts, badges: list[str]) -> bytes:
+    """The station's command barcodes, with a new badge for each account named (its earlier
+    badge stops working), as `custody station-sheet --badge NAME` prints them."""
+    import tempfile
+
+    from labels.code_sheet import write_code_sheet
+    from station.wedge import sheet_entries
+
+    entries = sheet_entries([])
+    entries += [(accounts.issue_badge(name), f"sign in: {name}") for name in badges if name]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "station-sheet.pdf"
+        write_code_sheet(entries, out)
+        return out.read_bytes()
+
+
+def save_thresholds(settings: Settings, values: dict[str, str]) -> str:
+    """Write the thresholds file from the form, after the same checks the reports make."""
+    import tempfile
+
+    from reports.thresholds import InvalidThresholds, thresholds_toml
+
+    numbers: dict[str, int] = {}
+    for name, text in values.items():
+        if not text.strip().isdigit():
+            raise InvalidThresholds(f"{name.replace('_', '-')}: a whole number of working days")
+        numbers[name] = int(text.strip())
+    text = thresholds_toml(replace_thresholds(numbers, settings.load_thresholds()))
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "thresholds.toml"
+        probe.write_text(text, encoding="utf-8")
+        load_thresholds(probe)  # the file must read back exactly as the reports read it
+    settings.thresholds.parent.mkdir(parents=True, exist_ok=True)
+    settings.thresholds.write_text(text, encoding="utf-8")
+    return f"thresholds saved to {settings.thresholds}"
+
+
+def replace_thresholds(numbers: dict[str, int], base: Thresholds | None = None) -> Thresholds:
+    """`base` (default: the defaults) with these values; unknown names refused."""
+    from dataclasses import fields, replace
+
+    from reports.thresholds import InvalidThresholds
+
+    known = {f.name for f in fields(Thresholds)}
+    unknown = set(numbers) - known
+    if unknown:
+        raise InvalidThresholds(f"unknown threshold {sorted(unknown)[0]!r}")
+    return replace(base or Thresholds(), **numbers)
+
+
+def save_pacs(settings: Settings, form: dict[str, str]) -> str:
+    """Save where the PACS is (as `custody pacs config`)."""
+    from pacs.connection import save_settings, settings_from_options
+    from pacs.errors import PacsNotConfigured
+
+    def number(key: str) -> str | None:
+        return form.get(key, "").strip() or None
+
+    try:
+        port = int(number("port") or "") if number("port") else None
+        timeout = float(number("timeout") or "") if number("timeout") else None
+    except ValueError:
+        raise InvalidValue("port and timeout are numbers") from None
+    if form.get("protocol") == "dimse":
+        given = settings_from_options(
+            None, number("ae_title"), number("host"), port, number("calling_ae"), timeout
+        )
+    else:
+        given = settings_from_options(number("url"), None, None, None, None, timeout)
+    if given is None:
+        raise PacsNotConfigured("give the DICOMweb URL, or the AE title, host and port")
+    save_settings(settings.pacs, given)
+    return f"saved: {pacs_label(settings)}"
+
+
+def check_pacs_connection(settings: Settings) -> str:
+    """Ask the PACS for a study it cannot hold: an answer (empty) means the connection works."""
+    import time
+
+    from pacs.clients import pacs_client
+    from pacs.connection import load_settings
+
+    pacs = load_settings(settings.pacs)
+    started = time.perf_counter()
+    pacs_client(pacs).find_studies([PROBE_UID])
+    took = (time.perf_counter() - started) * 1000
+    return f"connected: {pacs_label(settings)} answered a query in {took:.0f} ms"

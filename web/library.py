@@ -1,7 +1,7 @@
 """The one place the web app calls the ledger: every page asks through here.
 
 Nothing here decides a rule: a scan goes through the station's own reading of a line
-(`ledger.station.read_line`: command barcodes, badges, Caps Lock, affixes, noise) and
+(`station.wedge.read_line`: command barcodes, badges, Caps Lock, affixes, noise) and
 `Ledger.scan` (double reads, misreads, unknown media, unexpected arrivals, misdelivery,
 anomalies), as the terminal station does. This module turns their answers into what a
 page shows, and drops patient identifiers for those who may not see them.
@@ -32,8 +32,8 @@ from ledger.errors import (
 from ledger.events import SCAN_ACTIONS
 from ledger.ids import check_nhs_number, parse_media_id
 from ledger.rules import EXCEPTIONS, KINDS, PASSWORD_ROUTES, Registration
-from ledger.station import BADGE_PREFIX, COMMAND_CODES, Badge, Command, Noise, read_line
 from ledger.transitions import MediaState
+from station.wedge import BADGE_PREFIX, COMMAND_CODES, Badge, Command, Noise, read_line
 
 __all__ = [
     "EXCEPTIONS",
@@ -142,8 +142,10 @@ def scan_line(
             return DeskResult("refused", action, reason=str(exc))
         return DeskResult("signed-in", action, reason=f"signed in: {account.name}", account=account)
     when = parse_time(at, ledger.clock()) if at else None
+    # As the terminal station checks its site when it starts: a site the ledger knows.
+    where = ledger.org(site).code if site else None
     result = ledger.scan(
-        action, line.text, site=site or None, operator=operator, at=when, event_id=event_id
+        action, line.text, site=where, operator=operator, at=when, event_id=event_id
     )
     state = result.state
     outcome: Outcome = "ok" if result.outcome == "recorded" else result.outcome

@@ -58,6 +58,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # labels carry routing facts only
     "labels": frozenset({POST_ROOM, PACS_DESK}),
     "labels-print": frozenset({POST_ROOM, PACS_DESK}),
+    # administration
+    "admin": frozenset({ADMIN}),
+    "admin-org": frozenset({ADMIN}),
+    "admin-user": frozenset({ADMIN}),
+    "admin-thresholds": frozenset({ADMIN}),
+    "admin-pacs": frozenset({ADMIN}),
+    "admin-station-sheet": frozenset({ADMIN}),
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +15,12 @@ from ledger.api import Ledger
 from ledger.errors import (
     AccountExists,
     InvalidValue,
+    LedgerUnreachable,
     SignInRefused,
     UnknownAccount,
     WeakPassword,
 )
-from ledger.station import Badge, read_line
+from station.wedge import Badge, Settings, Station, read_line
 from tests.conftest import Clock
 
 GOOD = "correct horse battery"
@@ -191,3 +193,38 @@ def test_cli_user_commands(cli: Callable[..., Any]) -> None:
     cli("user", "enable", "j.smith")
     listed = cli("station-sheet", "--list", "--badge", "j.smith")
     assert "sign in: j.smith" in listed.stdout
+
+
+def test_demo_accounts_one_per_role_that_sign_in(ledger: Ledger) -> None:
+    from demo.synthetic import add_demo_accounts
+
+    made = add_demo_accounts(ledger)
+    assert [role for _, role, _ in made] == list(acc.ROLES)
+    accounts = Accounts(ledger.engine)
+    for name, role, password in made:
+        assert accounts.sign_in(name, password, None).roles == (role,)
+
+
+def test_terminal_station_reads_a_sign_in_badge_as_its_owner(
+    accounts: Accounts, ledger: Ledger, db_path: Path, tmp_path: Path
+) -> None:
+    accounts.add("j.smith", roles=["post-room"], password=GOOD)
+    code = accounts.issue_badge("j.smith")
+    st = Station(
+        Settings("receive", "clerk", tmp_path / "j.jsonl"), lambda: Ledger.open(str(db_path))
+    )
+    st.connect()
+    assert st.handle(code + "\n").reason == "operator: j.smith"
+    assert st.settings.operator == "j.smith"
+    assert st.handle("OPJBLOGGS").reason == "operator: jbloggs"  # a name badge, as before
+    accounts.revoke_badge("j.smith")
+    refused = st.handle(code)
+    assert (refused.kind, st.settings.operator) == ("refused", "jbloggs")
+    # Offline, a secret badge cannot be checked, so it never becomes an operator name.
+    offline = Station(
+        Settings("receive", "clerk", tmp_path / "k.jsonl", site="RGT"),
+        lambda: (_ for _ in ()).throw(LedgerUnreachable("down")),
+    )
+    offline.connect()
+    assert offline.handle(accounts.issue_badge("j.smith")).kind == "refused"
+    assert offline.settings.operator == "clerk"

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import pytest
 import uvicorn
@@ -137,28 +137,43 @@ def server(site: Site) -> Iterator[str]:
     thread.join(5)
 
 
+def _no_browser(problem: str) -> NoReturn:
+    """Skip the test for want of a browser; fail it under CI=true."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's chromium under Playwright; skipped where missing, failed under CI=true."""
-    problem = None
+def launch_chromium() -> Iterator[Callable[..., Any]]:
+    """Launches Debian's chromium under Playwright with extra command-line arguments (one
+    Playwright for the session: a second one cannot start in the same thread)."""
     executable = shutil.which("chromium")
     if executable is None:
-        problem = "chromium is not installed (apt-get install chromium)"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright
+        _no_browser("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
 
-            pw = sync_playwright().start()
-            browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        except Exception as exc:  # any failure to start means "no browser" here
-            problem = f"chromium did not start: {exc}"
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {problem}", pytrace=False)
-        pytest.skip(problem)
+        pw = sync_playwright().start()
+    except Exception as exc:  # any failure to start means "no browser" here
+        _no_browser(f"Playwright did not start: {exc}")
+
+    def launch(*args: str) -> Any:
+        try:
+            return pw.chromium.launch(executable_path=executable, args=["--no-sandbox", *args])
+        except Exception as exc:
+            _no_browser(f"chromium did not start: {exc}")
+
+    yield launch
+    pw.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
+    """Debian's chromium under Playwright; skipped where missing, failed under CI=true."""
+    browser = launch_chromium()
     yield browser
     browser.close()
-    pw.stop()
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def _violations(page: Any) -> list[str]:
         ("governance", "/governance"),
         ("pacs-desk", "/partners"),
         ("post-room", "/labels"),
+        ("admin", "/admin"),
         ("governance", "/incidents/{m}/overdue-receipt"),
     ],
 )

@@ -129,3 +129,19 @@ def test_labels_printed(browser_page: Any, site: Site, tmp_path: Path) -> None:
     assert saved.read_bytes().startswith(b"%PDF")
     assert site.ledger.show(site.media[0]).state.labelled
     assert not site.ledger.show(site.media[4]).state.labelled
+
+
+def test_admin_thresholds_in_a_form(browser_page: Any, site: Site) -> None:
+    page = browser_page
+    browser_sign_in(page, "admin", "/admin")
+    page.fill("#t-not_imported", "6")
+    page.click("#thresholds-form button[type=submit]")
+    page.wait_for_selector("p.done")
+    assert page.input_value("#t-not_imported") == "6"
+    assert "not-imported = 6" in site.settings.thresholds.read_text()
+    page.fill("#t-not_imported", "six")
+    page.click("#thresholds-form button[type=submit]")
+    page.wait_for_selector("p.error")
+    assert "whole number" in page.inner_text("p.error")
+    page.goto("/admin")
+    shot(page, "admin")

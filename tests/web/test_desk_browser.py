@@ -136,6 +136,8 @@ def test_offline_scans_queued_then_recorded_once_with_their_own_times(
         assert datetime.fromisoformat(event.recorded_at) - scanned > timedelta(seconds=0.4)
         assert event.operator == "postroom"
     assert len({e.at for e in events}) == 3
+    assert (page.inner_text("#count-ok"), page.inner_text("#count-queued")) == ("3", "0")
+    assert "while offline" in page.inner_text("#scan-result")
     # Flushing again records nothing twice.
     page.evaluate("() => window.custodyDesk.flush()")
     assert len(_events(site, "dispatch")) == 3

@@ -142,3 +142,22 @@ def test_search_by_role(client_for: Client, site: Site) -> None:
     assert by_accession["kind"] == "accession"
     assert by_accession["found"][0]["nhs_number"] == NHS[3]
     assert pacs.get("/search?q=ACC3").status_code == 200
+
+
+def test_scan_at_an_unknown_site_refused(client_for: Client, site: Site) -> None:
+    client = client_for("post-room")
+    csrf = client.get("/scan").text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    r = client.post(
+        "/scan",
+        json={"code": site.media[0], "action": "dispatch", "site": "ZZZ"},
+        headers={"x-csrf-token": csrf, "accept": "application/json"},
+    )
+    assert r.status_code == 400
+    assert "unknown organisation 'ZZZ'" in r.json()["error"]
+    r = client.post(
+        "/scan",
+        json={"code": site.media[0], "action": "launch"},
+        headers={"x-csrf-token": csrf, "accept": "application/json"},
+    )
+    assert r.status_code == 400
+    assert site.ledger.show(site.media[0]).state.status == "registered"

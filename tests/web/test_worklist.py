@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -280,3 +281,50 @@ def test_labels_waiting_reprint_and_pdf(client_for: Client, site: Site) -> None:
     none = room.post("/labels/print", data={"csrf": csrf, "template": "avery-l7160"})
     assert none.status_code == 400 and "choose the discs" in none.text
     assert "9434765919" not in room.get("/labels").text
+
+
+def test_admin_orgs_users_thresholds_pacs_sheet(client_for: Client, site: Site) -> None:
+    admin = client_for("admin")
+    csrf = csrf_of(admin)
+
+    def post(path: str, **data: Any) -> Any:
+        return admin.post(path, data={"csrf": csrf, **data}, follow_redirects=False)
+
+    assert post("/admin/org", op="add", code="RGN", name="Peterborough").status_code == 303
+    edited = post(
+        "/admin/org", op="edit", code="RXH", name="UH Sussex", address="", email="c@rxh.nhs.uk"
+    )
+    assert edited.status_code == 303
+    assert site.ledger.org("RXH").email == "c@rxh.nhs.uk"
+    assert post("/admin/org", op="add", code="rx", name="x").status_code == 400
+    added = post(
+        "/admin/user", op="add", name="j.smith", role=["pacs-desk", "governance"],
+        email="j.smith@nhs.net", password="a long enough password",
+    )  # fmt: skip
+    assert added.status_code == 303
+    assert site.accounts.get("j.smith").roles == ("pacs-desk", "governance")
+    weak = post("/admin/user", op="add", name="k.jones", role=["admin"], password="password")
+    assert weak.status_code == 400
+    assert (
+        post("/admin/user", op="edit", name="j.smith", role=["post-room"], email="").status_code
+        == 303
+    )
+    assert site.accounts.get("j.smith").roles == ("post-room",)
+    assert post("/admin/user", op="disable", name="j.smith").status_code == 303
+    assert site.accounts.get("j.smith").disabled
+    saved = post("/admin/thresholds", **{"not_imported": "7", "not_received": "4"})
+    assert saved.status_code == 303
+    assert "not-imported = 7" in site.settings.thresholds.read_text()
+    assert admin.get("/admin.json").json()["thresholds"]["not_imported"] == 7
+    bad = post("/admin/thresholds", not_imported="-1")
+    assert bad.status_code == 400 and "whole number" in bad.text
+    assert "not-imported = 7" in site.settings.thresholds.read_text()
+    pacs = post("/admin/pacs", op="save", protocol="dimse", ae_title="ORTHANC", host="127.0.0.1",
+                port="1", timeout="2")  # fmt: skip
+    assert pacs.status_code == 303
+    assert 'ae_title = "ORTHANC"' in site.settings.pacs.read_text()
+    tested = post("/admin/pacs", op="test")
+    assert tested.status_code == 400 and "127.0.0.1" in tested.text
+    sheet = post("/admin/station-sheet", badge=["postroom"])
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    assert site.accounts.get("postroom").has_badge

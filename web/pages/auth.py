@@ -72,6 +72,7 @@ async def home(visit: Visit) -> Response:
             ("/labels", "labels", "Labels waiting to print"),
             ("/incidents", "incidents", "Incidents and IR1s"),
             ("/governance", "governance", "Governance dashboard"),
+            ("/admin", "admin", "Administration"),
         )
         if allowed(roles, name)
     ]

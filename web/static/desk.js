@@ -143,7 +143,7 @@
     });
   }
 
-  function answered(reply) {
+  function answered(reply, queued) {
     var body = reply.body;
     if (reply.status === 401) {
       window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
@@ -160,6 +160,13 @@
       document.getElementById("who").textContent = user;
     }
     if (!body.outcome) body = { outcome: "refused", reason: body.error || "refused", code: "" };
+    if (queued) {
+      // Sent from the queue: it no longer waits, and it counts at the time it was scanned.
+      counts.queued = Math.max(0, counts.queued - 1);
+      document.getElementById("count-queued").textContent = String(counts.queued);
+      body.reason = (body.reason ? body.reason + "; " : "") +
+        "scanned " + new Date(queued.at).toLocaleTimeString("en-GB") + " while offline";
+    }
     show(body);
   }
 
@@ -236,7 +243,7 @@
         return post({ code: s.code, action: s.action, site: s.site, event_id: s.event_id, at: s.at })
           .then(function (reply) {
             if (reply.status === 401 || reply.status === 403) return false;
-            answered(reply);
+            answered(reply, s);
             return queueDelete(s.seq).then(function () { return next(i + 1); });
           });
       };
@@ -257,11 +264,18 @@
   }, RETRY_MS);
   queueCount().then(function (n) { if (n) flush(); });
 
+  // One way in for every scan, whatever read it: the wedge's Enter here, the camera
+  // (camera.js) through the hook. Same answer, beep, counts and offline queue.
+  function scan(raw) {
+    return raw.trim() ? handle(raw) : Promise.resolve();
+  }
+  hook.scan = scan;
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var raw = input.value;
     input.value = "";
-    if (raw.trim()) handle(raw);
+    scan(raw);
   });
   input.focus();
 })();

@@ -3,7 +3,7 @@
 The scanner types like a keyboard. A line is a media ID, a command code that
 switches the action (`CMDRECEIVE`), an operator badge (`OPJSMITH`), or noise.
 When the ledger cannot be reached the station keeps going: each scan goes to
-a local journal (ledger.journal) for `custody sync` to replay later.
+a local journal (station.journal) for `custody sync` to replay later.
 
 Importing this module does not import SQLAlchemy: the station shows its
 screen first and opens the ledger afterwards.
@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ledger import journal
 from ledger.clock import utcnow
 from ledger.errors import (
     CustodyError,
@@ -39,6 +38,7 @@ from ledger.ids import (
     parse_tracking,
     s10_shaped,
 )
+from station import journal
 
 if TYPE_CHECKING:
     from ledger.api import Ledger, ScanResult
@@ -266,8 +266,14 @@ class Station:
             self.parcel, self._parcel_queued = [], False
             return Outcome("command", line.action, reason=f"now scanning: {line.action}")
         if isinstance(line, Badge):
-            self.settings = replace(self.settings, operator=line.operator)
-            return Outcome("operator", action, reason=f"operator: {line.operator}")
+            operator = self._badge_operator(line)
+            if operator is None:
+                # A web account's secret badge must never become an operator name in the ledger.
+                return self._count(
+                    Outcome("refused", action, reason="sign-in badge not known to this ledger")
+                )
+            self.settings = replace(self.settings, operator=operator)
+            return Outcome("operator", action, reason=f"operator: {operator}")
         if isinstance(line, Tracking):
             return self._count(self._track(line.text))
         outcome = self._count(self._scan(line.text))
@@ -339,6 +345,17 @@ class Station:
             return Outcome("refused", s.action, code, reason=str(exc))
         self.parcel, self._parcel_queued = [], False
         return Outcome("queued", s.action, code, reason=ref.grouped, parcel=parcel)
+
+    def _badge_operator(self, badge: Badge) -> str | None:
+        """Who a badge names: a station badge its name; an account's sign-in badge its owner."""
+        from ledger.accounts import Accounts, is_sign_in_badge
+
+        code = BADGE_PREFIX + badge.operator.upper()
+        if not is_sign_in_badge(code):
+            return badge.operator
+        if self.ledger is None or self.offline:
+            return None
+        return Accounts(self.ledger.engine).badge_owner(code)
 
     def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome.kind] += 1
