@@ -69,7 +69,7 @@ def bench_bulk(folder: Path, repeats: int = 3) -> None:
         start = time.perf_counter()
         states = ledger.register_csv(source, operator="bench")
         ours_runs.append(time.perf_counter() - start)
-        assert len(states) == ROWS and ledger.verify().events == ROWS
+        assert len(states) == ROWS and ledger.verify_chain().events == ROWS
 
         # Baseline: the same rows, already built, written with sqlite3.executemany into the
         # same schema (same indexes, WAL, synchronous=NORMAL).

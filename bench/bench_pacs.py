@@ -18,17 +18,17 @@ import time
 from pathlib import Path
 
 from ledger.api import Ledger
-from ledger.pacs import (
+from ledger.rules import Registration
+from pacs import (
     DicomWebSettings,
     DimseSettings,
     DiscSeries,
     ExpectedStudy,
     PacsSettings,
     Verdict,
+    compare_studies,
     pacs_client,
-    verify_studies,
 )
-from ledger.rules import Registration
 from tests.pacs.orthanc import AE_TITLE, Orthanc, only_loopback, running_orthanc, upload
 from tests.pacs.synthetic import SyntheticStudy, make_study, synthetic_patients
 
@@ -122,7 +122,7 @@ def main() -> int:
         slowest = 0.0
         for name, setting in settings:
             started = time.perf_counter()
-            verdicts = verify_studies(pacs_client(setting), expected)
+            verdicts = compare_studies(pacs_client(setting), expected)
             seconds = time.perf_counter() - started
             slowest = max(slowest, seconds)
             tally = {v: sum(c.verdict is v for c in verdicts) for v in Verdict}

@@ -109,7 +109,7 @@ def bench_custody(stations: int, seconds: float) -> dict[str, float]:
             p.join()
             if p.exitcode != 0:
                 raise SystemExit(f"a station failed (exit {p.exitcode})")
-        verified = Ledger.open(target).verify()
+        verified = Ledger.open(target).verify_chain()
     latencies = sorted(x for r in runs for x in r.latencies)
     wall = max(r.stopped for r in runs) - min(r.started for r in runs)
     expected_events = len(media) + len(latencies)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from typing import TYPE_CHECKING
 
 import typer
@@ -21,6 +23,11 @@ def open_ledger(ctx: typer.Context) -> Ledger:
 def ledger_target(ctx: typer.Context) -> str:
     """The --db value: path or URL."""
     return str(ctx.find_root().obj)
+
+
+def default_operator() -> str:
+    """Who is scanning: CUSTODY_OPERATOR, else the OS user."""
+    return os.environ.get("CUSTODY_OPERATOR") or getpass.getuser()
 
 
 def open_accounts(ctx: typer.Context) -> Accounts:

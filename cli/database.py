@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from cli.app import app
 from cli.context import ledger_target
-from cli.main import app
 
 db_app = typer.Typer(help="The ledger's database: schema migrations, copying to PostgreSQL.")
 app.add_typer(db_app, name="db")

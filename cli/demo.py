@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.main import app
+from cli.app import app
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -20,17 +20,17 @@ def demo(
     ),
 ) -> None:
     """Build a synthetic ledger (a hospital, six partners, three months of media) and reports."""
+    from demo.report_examples import add_examples, write_reports
+    from demo.synthetic import add_demo_accounts, build_demo
     from ledger.api import Ledger
     from ledger.clock import utcnow
-    from ledger.demo import add_demo_accounts, build_demo
-    from reports.demo import add_examples, write_reports
 
     s = build_demo(directory)
     clock = [utcnow()]
     ledger = Ledger.open(str(s.db_path), clock=lambda: clock[0])
     transfers, filed, closed = add_examples(ledger, clock)
     people = add_demo_accounts(ledger)
-    check = ledger.verify()
+    check = ledger.verify_chain()
     typer.echo(f"demo ledger: {s.db_path}")
     typer.echo(f"  {s.organisations} organisations, {s.media} media, {check.events} events")
     typer.echo("  by status: " + ", ".join(f"{k} {v}" for k, v in s.by_status.items()))

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli.main import app
+from cli.app import app
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
-    from ledger.pacs.disc import Disc, DiscStudy
+    from pacs.disc import Disc, DiscStudy
 
 disc_app = typer.Typer(help="DICOM discs: mounted CDs, folders and ISO images.")
 app.add_typer(disc_app, name="disc")
@@ -26,7 +26,7 @@ def read(
     as_json: bool = typer.Option(False, "--json", help="Print the studies as JSON."),
 ) -> None:
     """List the studies on a disc: patient, date, accession, modalities, UID and counts."""
-    from ledger.pacs.disc import read_disc
+    from pacs.disc import read_disc
 
     disc = read_disc(path)
     if as_json:
@@ -109,9 +109,9 @@ def arrival_lines(
     """The receive event's detail for the disc at `path`, and lines comparing it with the
     registration; read before anything is recorded, so a locked disc records nothing."""
     from ledger.errors import CustodyError, InvalidValue
-    from ledger.pacs.disc import read_disc
-    from ledger.pacs.intake import arrival_differences, disc_nhs_numbers, disc_studies
     from ledger.studies import studies_detail
+    from pacs.disc import read_disc
+    from pacs.intake import arrival_differences, disc_nhs_numbers, disc_studies
 
     if action != "receive":
         raise InvalidValue("--disc goes with `scan receive`: it records what arrived")

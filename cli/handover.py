@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 
 class Relationship(StrEnum):
@@ -35,7 +35,7 @@ def handover(
     at: str = typer.Option(None, "--at", help="When the form was signed (ISO 8601; default now)."),
 ) -> None:
     """Record that the recipient of an unencrypted disc signed its handover form."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
     from ledger.clock import london
 
     ledger = open_ledger(ctx)

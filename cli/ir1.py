@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 ir1_app = typer.Typer(
     no_args_is_help=True, help="IR1 incident reports: draft, record as filed, close."
@@ -52,7 +52,7 @@ def filed(
     operator: str = OPERATOR,
 ) -> None:
     """Record that the IR1 was filed, with the risk system's reference."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
 
     event = open_ledger(ctx).ir1_filed(
         media_id, reason=reason, ref=ref, operator=operator or default_operator()
@@ -69,7 +69,7 @@ def close(
     operator: str = OPERATOR,
 ) -> None:
     """Close the IR1 (or decide one is not needed), saying why."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
 
     event = open_ledger(ctx).ir1_closed(
         media_id, reason=reason, note=note, operator=operator or default_operator()

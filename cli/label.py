@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 from labels.templates import TEMPLATES
 
 if TYPE_CHECKING:
@@ -88,9 +88,9 @@ def label(
     operator: str = typer.Option(None, "--operator", help="Who (default $CUSTODY_OPERATOR)."),
 ) -> None:
     """Print labels for media and record each as labelled (a reprint shows in its history)."""
+    from cli.context import default_operator
     from labels.sheets import write_labels
     from labels.templates import get_template
-    from ledger.api import default_operator
     from ledger.errors import InvalidValue
     from ledger.labelling import waiting_for_label
 

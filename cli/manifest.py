@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 manifest_app = typer.Typer(
     help="Manifests of dispatched media for a partner, and the partner's receipts coming back."
@@ -69,7 +69,7 @@ def manifest_import(
     operator: str = typer.Option(None, "--operator", help="Who imports (default: you)."),
 ) -> None:
     """Load a partner's manifest (expected arrivals) or receipts; twice changes nothing."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
     from ledger.manifests import import_file
 
     report = import_file(open_ledger(ctx), file, operator=operator or default_operator())

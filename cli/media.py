@@ -6,9 +6,9 @@ import json
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
-from cli.render import record_json, record_lines
+from cli.formats import record_json, record_lines
 
 
 @app.command()
@@ -91,7 +91,7 @@ def correct(
     operator: str = typer.Option(None, "--operator", help="Who corrects (default: you)."),
 ) -> None:
     """Void a wrong event with a new one; nothing is ever edited or deleted."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
 
     ledger = open_ledger(ctx)
     event = ledger.correct(event_id, reason=reason, operator=operator or default_operator())

@@ -6,8 +6,8 @@ import json
 
 import typer
 
+from cli.app import app
 from cli.context import ledger_target, open_ledger
-from cli.main import app
 
 org_app = typer.Typer(help="Partner organisations (destinations and senders), by ODS code.")
 app.add_typer(org_app, name="org")

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
-    from ledger.pacs.imports import MediaCheck
-    from ledger.pacs.query import PacsSettings
-    from ledger.pacs.verify import Comparison
+    from pacs.comparison import Comparison
+    from pacs.import_check import MediaCheck
+    from pacs.query import PacsSettings
 
 pacs_app = typer.Typer(help="The PACS: where it is, and whether discs were imported into it.")
 app.add_typer(pacs_app, name="pacs")
@@ -37,7 +37,7 @@ def _settings(
     config: Path | None,
 ) -> PacsSettings:
     """The PACS named on the command line, else the one in the config file."""
-    from ledger.pacs.config import config_path, load_settings, settings_from_options
+    from pacs.connection import config_path, load_settings, settings_from_options
 
     given = settings_from_options(url, ae_title, host, port, calling_ae, timeout)
     return given or load_settings(config or config_path())
@@ -58,13 +58,13 @@ def config(
     ),
 ) -> None:
     """Save where the PACS is (a DICOMweb URL, or AE title, host and port); alone, show it."""
-    from ledger.pacs.config import (
+    from pacs.connection import (
         config_path,
         load_settings,
         save_settings,
         settings_from_options,
     )
-    from ledger.pacs.imports import pacs_label
+    from pacs.import_check import pacs_label
 
     where = path or config_path()
     given = settings_from_options(url, ae_title, host, port, calling_ae, timeout)
@@ -106,7 +106,7 @@ def verify(
     operator: str = typer.Option(None, "--operator", help="Who checks (default: you)."),
 ) -> None:
     """Ask the PACS whether each disc's studies are all there; record imported or import-partial."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
     from ledger.errors import InvalidValue
 
     if media_ids and (pending or watch):
@@ -128,7 +128,7 @@ def _check_round(
     ledger: Ledger, settings: PacsSettings, operator: str, media_ids: Sequence[str] | None
 ) -> list[MediaCheck]:
     """Check the given media (or every pending one) once; print a line each and a summary."""
-    from ledger.pacs.imports import check_imports, pacs_label, pending_media
+    from pacs.import_check import check_imports, pacs_label, pending_media
 
     started = time.perf_counter()
     codes = list(media_ids) if media_ids is not None else pending_media(ledger)
@@ -145,7 +145,7 @@ def _watch(
 ) -> None:
     """Check pending media every `every` minutes; an unreachable PACS waits for the next round."""
     from ledger.clock import london
-    from ledger.pacs.errors import PacsQueryFailed, PacsUnreachable
+    from pacs.errors import PacsQueryFailed, PacsUnreachable
 
     done = 0
     try:
@@ -164,7 +164,7 @@ def _watch(
 
 def summary(checks: Sequence[MediaCheck], pacs: str, seconds: float) -> str:
     """One line: how many media were verified, partial, not found, skipped; what was recorded."""
-    from ledger.pacs.verify import Verdict
+    from pacs.comparison import Verdict
 
     counts = Counter(c.verdict.value if c.verdict else "skipped" for c in checks)
     recorded = sum(c.recorded is not None for c in checks)
@@ -178,9 +178,9 @@ def summary(checks: Sequence[MediaCheck], pacs: str, seconds: float) -> str:
 def check_lines(check: MediaCheck) -> list[str]:
     """One medium's check for the PACS desk: a headline, then one line per study if several."""
     from ledger.events import Action
-    from ledger.pacs.imports import Basis
-    from ledger.pacs.verify import Verdict, describe
     from ledger.transitions import Status
+    from pacs.comparison import Verdict, describe
+    from pacs.import_check import Basis
 
     if check.status is None:
         return [f"REFUSED {check.reason}"]

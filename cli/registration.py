@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
-from cli.render import state_json
+from cli.formats import state_json
 
 
 @app.command()
@@ -42,7 +42,7 @@ def register(
     as_json: bool = typer.Option(False, "--json", help="Print the new record as JSON."),
 ) -> None:
     """Register a medium (or a CSV file of them) and print its media ID."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
     from ledger.errors import InvalidValue
     from ledger.rules import Registration
 
@@ -76,8 +76,8 @@ def register(
         exception_reason=reason,
     )
     if from_disc is not None:
-        from ledger.pacs.disc import read_disc
-        from ledger.pacs.intake import with_disc
+        from pacs.disc import read_disc
+        from pacs.intake import with_disc
 
         registration = with_disc(registration, read_disc(from_disc))
     state = ledger.register(registration, operator=who)
@@ -94,7 +94,7 @@ def password_sent(
     operator: str = typer.Option(None, "--operator", help="Who sent it (default: you)."),
 ) -> None:
     """Record that (and how) a medium's password was sent. Never type the password."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
 
     ledger = open_ledger(ctx)
     event = ledger.password_sent(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 
 @app.command()

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 if TYPE_CHECKING:
     import pandas as pd

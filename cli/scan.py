@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
-from cli.render import scan_line, tracking_line
+from cli.formats import scan_line, tracking_line
 
 if TYPE_CHECKING:
     from ledger.api import ScanResult
@@ -88,7 +88,8 @@ def scan(
             journal=journal,
         )
         raise typer.Exit(exit_code)
-    from ledger.api import ScanResult, default_operator
+    from cli.context import default_operator
+    from ledger.api import ScanResult
 
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code

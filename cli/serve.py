@@ -6,8 +6,8 @@ import os
 
 import typer
 
+from cli.app import app
 from cli.context import ledger_target, open_ledger
-from cli.main import app
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 On a terminal, a live screen the clerk can read from across the counter; from
 a pipe, one result line per code, flushed at once. The ledger logic is in
-ledger.station; this module only reads keys and draws.
+station.wedge; this module only reads keys and draws.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import typer
 
+from cli.app import app
 from cli.context import open_accounts
-from cli.main import app
-from cli.render import scan_line
+from cli.formats import scan_line
 from ledger.clock import london, utcnow
 from ledger.errors import CustodyError
 
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
     from ledger.api import Ledger
     from ledger.events import Event
-    from ledger.station import Outcome, Station
-    from ledger.station_config import StationConfig
+    from station.config_file import StationConfig
+    from station.wedge import Outcome, Station
 
 RECENT = 6
 # Seconds between the two rings of a refusal's double bell (sent together, terminals merge them).
@@ -174,7 +174,7 @@ _MARK = {
 
 def _warnings(outcome: Outcome) -> list[str]:
     """What needs the clerk's attention although the scan counted."""
-    from cli.render import arrival_warning
+    from cli.formats import arrival_warning
 
     found = [arrival_warning(outcome.scan)] if outcome.scan is not None else []
     found.append(f"anomaly: {outcome.anomaly}" if outcome.anomaly else None)
@@ -422,7 +422,7 @@ def run(station: Station, *, interactive: bool) -> int:
     """Run the station on standard input; returns the exit code."""
     if interactive:
         return run_live(station, sys.stdin.fileno())
-    from ledger.station import scanner_lines
+    from station.wedge import scanner_lines
 
     stdin = cast("io.BufferedReader", sys.stdin.buffer)  # what Python gives a pipe
     run_pipe(station, scanner_lines(stdin), sys.stdout, sys.stderr)
@@ -439,14 +439,14 @@ def unescape(text: str) -> str:
 
 def default_journal() -> Path:
     """Where a station queues scans by default: beside the default ledger."""
-    from cli.main import default_db
+    from cli.app import default_db
 
     return Path(default_db()).with_name("station-journal.jsonl")
 
 
 def station_target(db: str | None, config: StationConfig) -> str:
     """The ledger: --db or $CUSTODY_DB, else the station config's, else the default."""
-    from cli.main import default_db
+    from cli.app import default_db
 
     return db or config.db or default_db()
 
@@ -481,9 +481,9 @@ def start_station(
     journal: str | None = None,
 ) -> int:
     """Start a station with options over the station config over defaults; returns exit code."""
-    from ledger import station_config
-    from ledger.people import default_operator
-    from ledger.station import Settings, Station
+    from cli.context import default_operator
+    from station import config_file as station_config
+    from station.wedge import Settings, Station
 
     config = station_config.load(station_config.default_path())
     target = station_target(db, config)
@@ -518,8 +518,8 @@ def station_config_command(
 
     An empty value ('') clears a setting.
     """
-    from ledger import station_config
     from ledger.ids import check_ods
+    from station import config_file as station_config
 
     path = station_config.default_path()
     config = station_config.load(path)
@@ -574,7 +574,7 @@ def station_sheet(
 ) -> None:
     """Print the station's command barcodes (and operator badges) to scan instead of typing."""
     from ledger.errors import InvalidValue
-    from ledger.station import sheet_entries
+    from station.wedge import sheet_entries
 
     entries = sheet_entries(operators or [])
     if badges:
@@ -588,7 +588,7 @@ def station_sheet(
         return
     if out is None:
         raise InvalidValue("give the PDF to write with -o FILE (or --list to see the codes)")
-    from labels.station import write_code_sheet
+    from labels.code_sheet import write_code_sheet
 
     written = write_code_sheet(entries, out)
     typer.echo(f"wrote {len(entries)} codes to {written}")
@@ -602,9 +602,9 @@ def sync(
     ),
 ) -> None:
     """Record the scans a station queued while the ledger was unreachable; safe to repeat."""
-    from ledger import station_config
     from ledger.api import Ledger
-    from ledger.journal import sync as replay_journal
+    from station import config_file as station_config
+    from station.journal import sync as replay_journal
 
     config = station_config.load(station_config.default_path())
     path = Path(journal or config.journal or default_journal())

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 import typer
 
+from cli.app import app
 from cli.context import open_ledger
-from cli.main import app
 
 
 class Route(StrEnum):
@@ -30,7 +30,7 @@ def transfer(
     at: str = typer.Option(None, "--at", help="When it was sent (ISO 8601; default now)."),
 ) -> None:
     """Record an electronic transfer (no medium, no label, no scans); prints its transfer ID."""
-    from ledger.api import default_operator
+    from cli.context import default_operator
 
     ledger = open_ledger(ctx)
     when = ledger.when(at) if at is not None else None

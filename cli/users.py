@@ -6,8 +6,8 @@ import sys
 
 import typer
 
+from cli.app import app
 from cli.context import open_accounts
-from cli.main import app
 from ledger.errors import InvalidValue
 
 user_app = typer.Typer(help="Accounts that sign in to the web app (custody serve).")

@@ -8,5 +8,5 @@ stays light unless it reads images. Import the submodule you need:
 - `labels.render`: `render_label` -> a verified `RenderedLabel`
 - `labels.sheets`: `write_labels` -> PNG(s) or a true-size PDF
 - `labels.decode`: `decode_media_ids`, `decode_file`
-- `labels.station`: `write_code_sheet` for a scan station's command barcodes
+- `labels.code_sheet`: `write_code_sheet` for a scan station's command barcodes
 """

@@ -45,7 +45,6 @@ from ledger.handover import (
     handover_facts,
 )
 from ledger.ids import TrackingRef, check_ods, next_media_id, parse_media_id, parse_tracking
-from ledger.people import default_operator  # noqa: F401 - re-exported for the CLI
 from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.rules import (
     EXCEPTIONS,
@@ -121,7 +120,7 @@ class TrackingResult(NamedTuple):
     already: list[str]
 
 
-class VerifyReport(NamedTuple):
+class ChainReport(NamedTuple):
     """A verified ledger: how many events, and the digest of the last."""
 
     events: int
@@ -785,11 +784,10 @@ class Ledger:
             self._record(conn, media_id, events, event)
         return event
 
-    def head_at(self, moment: datetime) -> VerifyReport:
+    def head_at(self, moment: datetime) -> ChainReport:
         """The chain as it stood at `moment`: events recorded by then, and the last one's hash."""
-        from ledger import queries
-
-        return VerifyReport(*queries.head_at(self, moment))
+        with self._tx() as conn:
+            return ChainReport(*store.head_at(conn, moment))
 
     def record_events(self, events: Iterable[Event]) -> tuple[list[Event], list[Event]]:
         """Record events made elsewhere (a partner's receipts); an event ID seen before is skipped.
@@ -893,7 +891,7 @@ class Ledger:
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def verify(self) -> VerifyReport:
+    def verify_chain(self) -> ChainReport:
         """Recompute the hash chain; IntegrityError names the first event that fails."""
         prev, count, last_seq = GENESIS, 0, 0
         with self._tx() as conn:
@@ -917,7 +915,7 @@ class Ledger:
                 f"the chain head records {head_count} events but {count} verify "
                 f"(last #{last_seq}): events were deleted from the end"
             )
-        return VerifyReport(count, prev)
+        return ChainReport(count, prev)
 
 
 def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) -> TrackingRef | None:

@@ -40,7 +40,7 @@ def _holds_a_ledger(conn: sa.Connection) -> bool:
 def copy_ledger(source: str, target: str) -> CopyReport:
     """Copy the ledger at `source` into the empty database at `target`; both must verify."""
     original = Ledger.open(source)
-    before = original.verify()
+    before = original.verify_chain()
     engine = store.open_engine(target, create=True)
     with store.connect(engine) as conn:
         if _holds_a_ledger(conn):
@@ -63,7 +63,7 @@ def copy_ledger(source: str, target: str) -> CopyReport:
                 "COALESCE((SELECT MAX(seq) FROM events), 0) + 1, false)"
             )
         media = dst.execute(sa.select(sa.func.count()).select_from(store.MEDIA)).scalar_one()
-    after = Ledger(engine).verify()
+    after = Ledger(engine).verify_chain()
     if after != before:
         raise IntegrityError(
             f"the copy verifies to {after.events} events, head {after.head}; "

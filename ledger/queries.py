@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ledger import store
 from ledger.clock import from_text, to_text
-from ledger.events import GENESIS, Action, Event
+from ledger.events import Action, Event
 from ledger.transitions import Status, effective
 
 if TYPE_CHECKING:
@@ -152,13 +152,6 @@ _EVENT_BY_ID = sa.select(E.c.action, E.c.at).where(E.c.event_id == sa.bindparam(
 _CORRECTIONS = sa.select(E.c.seq, E.c.event_id, E.c.media_id, E.c.detail).where(
     E.c.action == str(Action.CORRECT)
 )
-_LAST_RECORDED = (
-    sa.select(E.c.seq, E.c.hash)
-    .where(E.c.recorded_at <= sa.bindparam("until"))
-    .order_by(E.c.seq.desc())
-    .limit(1)
-)
-_COUNT_AFTER = sa.select(sa.func.count()).select_from(E).where(E.c.seq > sa.bindparam("seq"))
 _EARLIEST = "0000-00-00T00:00:00.000000Z"
 # A placeholder time for stand-in events whose times effective() does not read.
 _T0 = from_text("2000-01-01T00:00:00.000000Z")
@@ -324,19 +317,6 @@ def ir1_records(ledger: Ledger) -> Rows:
             )
     rows.sort(key=lambda r: r[3])
     return Rows(("media_id", "reason", "action", "at", "ref", "note", "operator"), rows)
-
-
-def head_at(ledger: Ledger, moment: datetime) -> tuple[int, str]:
-    """Events recorded at or before `moment`, and the hash of the last of them."""
-    with store.connect(ledger.engine) as conn:
-        last = store._run(conn, _LAST_RECORDED, {"until": to_text(moment)}).fetchone()
-        if last is None:
-            return 0, GENESIS
-        seq, digest = last
-        # The chain head keeps the total; counting what came after is quicker for a recent T.
-        total, _ = store.head(conn)
-        (after,) = store._run(conn, _COUNT_AFTER, {"seq": seq}).fetchone()
-    return total - int(after), str(digest)
 
 
 def head(ledger: Ledger) -> tuple[int, str]:

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -260,6 +261,29 @@ def head(conn: Connection) -> tuple[int, str]:
     """The number of events and the head digest."""
     count, digest = _run(conn, _READ_HEAD, {}).fetchone()
     return int(count), str(digest)
+
+
+_LAST_RECORDED = (
+    sa.select(EVENTS.c.seq, EVENTS.c.hash)
+    .where(EVENTS.c.recorded_at <= sa.bindparam("until"))
+    .order_by(EVENTS.c.seq.desc())
+    .limit(1)
+)
+_COUNT_AFTER = (
+    sa.select(sa.func.count()).select_from(EVENTS).where(EVENTS.c.seq > sa.bindparam("seq"))
+)
+
+
+def head_at(conn: Connection, moment: datetime) -> tuple[int, str]:
+    """Events recorded at or before `moment`, and the hash of the last of them."""
+    last = _run(conn, _LAST_RECORDED, {"until": to_text(moment)}).fetchone()
+    if last is None:
+        return 0, GENESIS
+    seq, digest = last
+    # The chain head keeps the total; counting what came after is quicker for a recent T.
+    total, _ = head(conn)
+    (after,) = _run(conn, _COUNT_AFTER, {"seq": seq}).fetchone()
+    return total - int(after), str(digest)
 
 
 def event_row(event: Event, prev_hash: str) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def default_settings() -> Settings:
     ~/.config/custody/pacs.toml; links in e-mails to $CUSTODY_BASE_URL."""
     import os
 
-    from ledger.pacs.config import config_path
+    from pacs.connection import config_path
     from reports.thresholds import thresholds_path
 
     base = os.environ.get("CUSTODY_BASE_URL", "http://127.0.0.1:8000")
@@ -239,15 +239,15 @@ def record_step(ledger: Ledger, code: str, action: str, *, operator: str) -> tup
 
 def pacs_pending(ledger: Ledger) -> list[str]:
     """Media awaiting a PACS check (as `custody pacs verify --pending` picks them)."""
-    from ledger.pacs.imports import pending_media
+    from pacs.import_check import pending_media
 
     return pending_media(ledger)
 
 
 def pacs_label(settings: Settings) -> str:
     """Which PACS the server asks, or why none is configured."""
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.imports import pacs_label as label
+    from pacs.connection import load_settings
+    from pacs.import_check import pacs_label as label
 
     return label(load_settings(settings.pacs))
 
@@ -256,8 +256,8 @@ def check_pacs(
     ledger: Ledger, settings: Settings, codes: list[str], *, operator: str
 ) -> list[dict[str, Any]]:
     """Check media against the PACS in one batched query; record what changed (as the CLI)."""
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.imports import check_imports
+    from pacs.connection import load_settings
+    from pacs.import_check import check_imports
 
     if not codes:
         return []
@@ -268,7 +268,7 @@ def check_pacs(
 
 
 def _check_row(check: Any) -> dict[str, Any]:
-    from ledger.pacs.verify import Verdict
+    from pacs.comparison import Verdict
 
     if check.status is None:
         outcome, text = "refused", check.reason
@@ -716,8 +716,8 @@ PROBE_UID = "1.2.826.0.1.3680043.10.1082.999999999"
 def admin_view(ledger: Ledger, accounts: Accounts, settings: Settings) -> dict[str, Any]:
     """Organisations, accounts, the thresholds in force and the PACS connection."""
     from ledger.accounts import ROLES
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.query import DicomWebSettings
+    from pacs.connection import load_settings
+    from pacs.query import DicomWebSettings
     from reports.thresholds import InvalidThresholds
 
     try:
@@ -799,8 +799,8 @@ def station_sheet(accounts: Accounts, badges: list[str]) -> bytes:
     badge stops working), as `custody station-sheet --badge NAME` prints them."""
     import tempfile
 
-    from labels.station import write_code_sheet
-    from ledger.station import sheet_entries
+    from labels.code_sheet import write_code_sheet
+    from station.wedge import sheet_entries
 
     entries = sheet_entries([])
     entries += [(accounts.issue_badge(name), f"sign in: {name}") for name in badges if name]
@@ -846,8 +846,8 @@ def replace_thresholds(numbers: dict[str, int], base: Thresholds | None = None) 
 
 def save_pacs(settings: Settings, form: dict[str, str]) -> str:
     """Save where the PACS is (as `custody pacs config`)."""
-    from ledger.pacs.config import save_settings, settings_from_options
-    from ledger.pacs.errors import PacsNotConfigured
+    from pacs.connection import save_settings, settings_from_options
+    from pacs.errors import PacsNotConfigured
 
     def number(key: str) -> str | None:
         return form.get(key, "").strip() or None
@@ -873,8 +873,8 @@ def check_pacs_connection(settings: Settings) -> str:
     """Ask the PACS for a study it cannot hold: an answer (empty) means the connection works."""
     import time
 
-    from ledger.pacs.config import load_settings
-    from ledger.pacs.query import pacs_client
+    from pacs.clients import pacs_client
+    from pacs.connection import load_settings
 
     pacs = load_settings(settings.pacs)
     started = time.perf_counter()

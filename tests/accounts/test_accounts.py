@@ -20,7 +20,7 @@ from ledger.errors import (
     UnknownAccount,
     WeakPassword,
 )
-from ledger.station import Badge, Settings, Station, read_line
+from station.wedge import Badge, Settings, Station, read_line
 from tests.conftest import Clock
 
 GOOD = "correct horse battery"
@@ -196,7 +196,7 @@ def test_cli_user_commands(cli: Callable[..., Any]) -> None:
 
 
 def test_demo_accounts_one_per_role_that_sign_in(ledger: Ledger) -> None:
-    from ledger.demo import add_demo_accounts
+    from demo.synthetic import add_demo_accounts
 
     made = add_demo_accounts(ledger)
     assert [role for _, role, _ in made] == list(acc.ROLES)

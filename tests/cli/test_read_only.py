@@ -107,7 +107,7 @@ def test_reads_work_and_writes_say_read_only(archived: Path, tmp_path: Path, wha
     assert results[0][1].startswith("verified 1 events\n")
     assert results[len(READS) :] == [refused(archived)] * len(writes)
     assert not label.exists()
-    assert Ledger.open(str(archived)).verify().events == 1
+    assert Ledger.open(str(archived)).verify_chain().events == 1
 
 
 def test_label_file_is_taken_back_if_recording_fails(

@@ -117,7 +117,7 @@ def test_a_sender_without_an_address_gets_no_empty_return_line(name: str) -> Non
 
 @pytest.mark.parametrize("name", ALL)
 def test_the_demo_partners_long_names_fit_every_template_with_every_extra(name: str) -> None:
-    from ledger.demo import HOME, PARTNERS
+    from demo.synthetic import HOME, PARTNERS
 
     for code, partner, _address in PARTNERS:
         content = label(

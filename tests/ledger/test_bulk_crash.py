@@ -42,7 +42,7 @@ def test_kill_9_during_bulk_registration_is_all_or_nothing(db_path: Path, tmp_pa
 
     ledger = Ledger.open(str(db_path))
     media = len(ledger.list_media())
-    assert ledger.verify().events == media
+    assert ledger.verify_chain().events == media
     assert media == 0  # killed before the commit: nothing, and the ledger still verifies
     # The same file again registers every row: nothing was half done.
     done = subprocess.run(
@@ -52,4 +52,4 @@ def test_kill_9_during_bulk_registration_is_all_or_nothing(db_path: Path, tmp_pa
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert len(ledger.list_media()) == ROWS == ledger.verify().events
+    assert len(ledger.list_media()) == ROWS == ledger.verify_chain().events

@@ -44,5 +44,5 @@ def test_station_and_admin_at_once(db_path: Path) -> None:
     scans = [o for who, r in results if who == "station" for o in r]
     assert scans == ["recorded"] * 150
     assert sum(len(r) for who, r in results if who == "admin") == 60
-    assert ledger.verify().events == 150 + 150 + 60
+    assert ledger.verify_chain().events == 150 + 150 + 60
     assert len(ledger.list_media(status="dispatched")) == 150

@@ -31,7 +31,7 @@ def test_labelled_records_one_event_per_medium_in_history(ledger: Ledger) -> Non
     record = ledger.show(first)
     assert [e.action for e in record.events] == ["register", "labelled", "labelled"]
     assert record.state.labelled == 2 and str(record.state.status) == "registered"
-    assert ledger.verify().events == 5
+    assert ledger.verify_chain().events == 5
 
 
 def test_labelled_unknown_medium_records_nothing(ledger: Ledger) -> None:
@@ -41,7 +41,7 @@ def test_labelled_unknown_medium_records_nothing(ledger: Ledger) -> None:
             [known, str(make_media_id("RGT", 98))], template="t", file="f", operator="ia"
         )
     assert ledger.show(known).state.labelled == 0
-    assert ledger.verify().events == 1
+    assert ledger.verify_chain().events == 1
 
 
 def test_label_facts_carry_routing_never_the_patient(tmp_path: Path, clock: Clock) -> None:

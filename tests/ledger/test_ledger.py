@@ -94,14 +94,14 @@ def test_csv_is_all_or_nothing_and_lists_every_bad_row(ledger: Ledger, tmp_path:
         "unencrypted needs the reason for the exception",
     ]
     assert ledger.list_media() == []
-    assert ledger.verify().events == 0
+    assert ledger.verify_chain().events == 0
 
 
 def test_csv_registers_every_row(ledger: Ledger, tmp_path: Path) -> None:
     csv = write_csv(tmp_path / "ok.csv", [f"{n},R1K,no,yes," for n in NHS] + [f"{NHS[0]},RXH,y,n,"])
     states = ledger.register_csv(csv, operator="admin")
     assert len(states) == 6 and states[-1].urgent and not states[-1].encrypted
-    assert ledger.verify().events == 6
+    assert ledger.verify_chain().events == 6
 
 
 def test_csv_with_a_column_twice_is_refused(ledger: Ledger, tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_scan_refusals_and_duplicates(ledger: Ledger, clock: Clock) -> None:
     assert dup.outcome == "duplicate" and dup.status == "dispatched"
     refused = ledger.scan("receive", media_id[:-1] + "0", operator="post")
     assert refused.outcome == "refused" and "misread" in (refused.reason or "")
-    assert ledger.verify().events == 2
+    assert ledger.verify_chain().events == 2
 
 
 def test_scan_of_unknown_medium(ledger: Ledger) -> None:
@@ -163,7 +163,7 @@ def test_correct_voids_and_cannot_void_registration(ledger: Ledger, clock: Clock
         ledger.correct(wrong.event_id or "", reason="again", operator="admin")
     with pytest.raises(NotCorrectable, match="registration"):
         ledger.correct(record.events[0].event_id, reason="x", operator="admin")
-    assert ledger.verify().events == 4
+    assert ledger.verify_chain().events == 4
 
 
 def test_record_events_is_idempotent(ledger: Ledger, clock: Clock) -> None:
@@ -195,7 +195,7 @@ def test_scans_dated_in_the_future_are_refused(ledger: Ledger, clock: Clock) -> 
     media_id = register(ledger)
     result = ledger.scan("dispatch", media_id, operator="post", at=clock.now + timedelta(hours=1))
     assert result.outcome == "refused" and "in the future" in (result.reason or "")
-    assert ledger.verify().events == 1
+    assert ledger.verify_chain().events == 1
 
 
 def test_an_event_id_is_recorded_once_across_media(ledger: Ledger) -> None:
@@ -238,7 +238,7 @@ def tampered(ledger: Ledger, db_path: Path, clock: Clock) -> sqlite3.Connection:
         ledger.scan("dispatch", media_id, operator="post")
         clock.advance(minutes=1)
         ledger.password_sent(media_id, via="email", operator="admin")
-    assert ledger.verify().events == 6
+    assert ledger.verify_chain().events == 6
     raw = sqlite3.connect(db_path, isolation_level=None)
     raw.execute("DROP TRIGGER events_no_update")
     raw.execute("DROP TRIGGER events_no_delete")
@@ -248,19 +248,19 @@ def tampered(ledger: Ledger, db_path: Path, clock: Clock) -> sqlite3.Connection:
 def test_verify_catches_an_edit(ledger: Ledger, tampered: sqlite3.Connection) -> None:
     tampered.execute("UPDATE events SET operator = 'mallory' WHERE seq = 3")
     with pytest.raises(IntegrityError, match=r"event #3 .* content was changed"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_verify_catches_a_deletion(ledger: Ledger, tampered: sqlite3.Connection) -> None:
     tampered.execute("DELETE FROM events WHERE seq = 2")
     with pytest.raises(IntegrityError, match=r"event #3 .* deleted, inserted or reordered"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_verify_catches_deletion_at_the_end(ledger: Ledger, tampered: sqlite3.Connection) -> None:
     tampered.execute("DELETE FROM events WHERE seq = 6")
     with pytest.raises(IntegrityError, match="records 6 events but 5 verify"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_verify_catches_an_insertion(ledger: Ledger, tampered: sqlite3.Connection) -> None:
@@ -269,7 +269,7 @@ def test_verify_catches_an_insertion(ledger: Ledger, tampered: sqlite3.Connectio
     forged = (3, "00000000-0000-4000-8000-000000000000", *row[2:])
     tampered.execute(f"INSERT INTO events VALUES ({','.join('?' * len(row))})", forged)
     with pytest.raises(IntegrityError, match="event #3"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_verify_catches_a_reordering(ledger: Ledger, tampered: sqlite3.Connection) -> None:
@@ -277,7 +277,7 @@ def test_verify_catches_a_reordering(ledger: Ledger, tampered: sqlite3.Connectio
     tampered.execute("UPDATE events SET seq = 2 WHERE seq = 3")
     tampered.execute("UPDATE events SET seq = 3 WHERE seq = 99")
     with pytest.raises(IntegrityError, match="event #2"):
-        ledger.verify()
+        ledger.verify_chain()
 
 
 def test_verify_catches_an_edited_hash(ledger: Ledger, tampered: sqlite3.Connection) -> None:
@@ -285,4 +285,4 @@ def test_verify_catches_an_edited_hash(ledger: Ledger, tampered: sqlite3.Connect
         'UPDATE events SET detail = \'{"via":"letter"}\', hash = ? WHERE seq = 6', ("f" * 64,)
     )
     with pytest.raises(IntegrityError, match="event #6"):
-        ledger.verify()
+        ledger.verify_chain()

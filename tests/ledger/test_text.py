@@ -34,7 +34,7 @@ def test_operator_refused_with_the_reason(ledger: Ledger, bad: str) -> None:
     ):
         with pytest.raises(InvalidValue, match="operator"):
             write()
-    assert ledger.verify().events == 1
+    assert ledger.verify_chain().events == 1
 
 
 def test_the_reason_names_the_character(ledger: Ledger) -> None:
@@ -77,14 +77,14 @@ def test_names_reasons_and_notes_refused(ledger: Ledger, clock: Clock) -> None:
             approved_by="Dr A\nDr B",
             exception_reason="trauma",
         )
-    assert ledger.verify().events == 2
+    assert ledger.verify_chain().events == 2
     # A trailing newline (a shell's `$(...)` leaves none, a paste may) is only trimmed.
     ledger.correct(scanned.event_id or "", reason="wrong disc\n", operator="admin\n")
     assert ledger.show(media_id).events[-1].operator == "admin"
 
 
 def test_show_escapes_what_an_older_version_stored(ledger: Ledger) -> None:
-    from cli.render import record_lines
+    from cli.formats import record_lines
 
     media_id = register(ledger)
     record = ledger.show(media_id)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger import journal
 from ledger.api import Ledger, Registration
 from ledger.clock import from_text, parse_time, to_text
 from ledger.errors import InvalidTime, MalformedEvent
 from ledger.events import event_json
+from station import journal
 from tests.conftest import NHS, Clock
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ def test_every_api_door_refuses_an_old_time(ledger: Ledger, clock: Clock) -> Non
     # A naive time is UK local; the hour skipped in March is refused, not guessed.
     skipped = ledger.scan("dispatch", media_id, operator="post", at=datetime(2025, 3, 30, 1, 30))
     assert skipped.outcome == "refused" and "does not exist in UK time" in (skipped.reason or "")
-    assert ledger.verify().events == 1
+    assert ledger.verify_chain().events == 1
 
 
 def test_a_journal_and_a_partners_events_cannot_bring_an_old_time_in(
@@ -109,7 +109,7 @@ def test_a_journal_and_a_partners_events_cannot_bring_an_old_time_in(
     ]
     with pytest.raises(InvalidTime, match="before 2000-01-01"):
         ledger.record_events([old])
-    assert ledger.verify().events == 2
+    assert ledger.verify_chain().events == 2
     # The travelling form keeps four year digits, so the receiver reads it, then refuses it.
     assert event_json(old)["at"] == "0001-01-01T00:00:00.000000Z"
 
@@ -142,7 +142,7 @@ def test_a_malformed_stored_time_is_one_line_naming_the_event(
         "is not a stored time (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
     )
     with pytest.raises(MalformedEvent) as caught:
-        ledger.verify()
+        ledger.verify_chain()
     assert str(caught.value) == expected
     with pytest.raises(MalformedEvent):
         ledger.show(media_id)
@@ -164,4 +164,4 @@ def test_the_cli_refuses_an_old_or_empty_at(ledger: Ledger, cli: object) -> None
         ):
             result = cli(*args)  # type: ignore[operator]
             assert (result.exit_code, result.stderr) == (1, message), args
-    assert ledger.verify().events == 1
+    assert ledger.verify_chain().events == 1

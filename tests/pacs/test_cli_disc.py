@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.pacs.disc import LOCKED_MESSAGE
+from pacs.disc import LOCKED_MESSAGE
 from tests.pacs.synthetic import SyntheticStudy, make_study, synthetic_patients, write_fileset
 from tests.pacs.test_disc import _locked_folder
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.pacs.disc import LOCKED_MESSAGE, DiscSeries, read_disc
-from ledger.pacs.errors import DiscLocked, DiscNotFound, DiscUnreadable, NoDicomStudies
+from pacs.disc import LOCKED_MESSAGE, DiscSeries, read_disc
+from pacs.errors import DiscLocked, DiscNotFound, DiscUnreadable, NoDicomStudies
 from tests.pacs.synthetic import (
     SyntheticStudy,
     make_iso,

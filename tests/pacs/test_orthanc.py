@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from ledger.pacs import (
+from pacs import (
     DicomWebSettings,
     DimseSettings,
     PacsClient,
     PacsSettings,
     Verdict,
+    compare_studies,
     describe,
     dicomweb,
     pacs_client,
     read_disc,
-    verify_studies,
 )
-from ledger.pacs.errors import PacsQueryFailed
+from pacs.errors import PacsQueryFailed
 from tests.pacs.conftest import LoadedPacs
 from tests.pacs.orthanc import AE_TITLE, Orthanc, upload
 from tests.pacs.synthetic import make_study, synthetic_patients, write_fileset
@@ -72,7 +72,7 @@ def test_verdicts_for_whole_partial_and_absent_studies(
     by_uid = {study.study_uid: study for study in disc.studies}
     expected = [by_uid[study.study_uid] for study in studies]
 
-    verdicts = verify_studies(_client(pacs.server, protocol, batch_size), expected)
+    verdicts = compare_studies(_client(pacs.server, protocol, batch_size), expected)
 
     assert [v.verdict for v in verdicts] == [
         Verdict.VERIFIED,
@@ -100,9 +100,9 @@ def test_disc_imported_later_becomes_verified(
     disc = read_disc(write_fileset([study], tmp_path / "cd"))
     client = _client(orthanc, protocol)
 
-    before = verify_studies(client, disc.studies)
+    before = compare_studies(client, disc.studies)
     upload(orthanc, study.instances)
-    after = verify_studies(client, disc.studies)
+    after = compare_studies(client, disc.studies)
 
     assert [c.verdict for c in before] == [Verdict.NOT_FOUND]
     assert [c.verdict for c in after] == [Verdict.VERIFIED]

@@ -8,9 +8,9 @@ from contextlib import closing
 
 import pytest
 
-from ledger.pacs import DicomWebSettings, DimseSettings, pacs_client
-from ledger.pacs.errors import PacsUnreachable
-from ledger.pacs.query import batches
+from pacs import DicomWebSettings, DimseSettings, pacs_client
+from pacs.errors import PacsUnreachable
+from pacs.query import batches
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_cli_ir1_workflow_and_errors(book: Book, tmp_path: Path) -> None:
 
 
 def test_cli_transfer_records_a_hash_chained_event(book: Book, tmp_path: Path) -> None:
-    before = book.ledger.verify().events
+    before = book.ledger.verify_chain().events
     code, out = custody(
         tmp_path,
         "transfer",
@@ -89,7 +89,7 @@ def test_cli_transfer_records_a_hash_chained_event(book: Book, tmp_path: Path) -
         "2026-01-14T10:00",
     )
     assert code == 0 and re.fullmatch(r"RGT\d{8}[0-9A-Z]\n", out)
-    assert book.ledger.verify().events == before + 1
+    assert book.ledger.verify_chain().events == before + 1
     events = book.ledger.show(out.strip()).events
     assert [(e.action, e.detail["route"], e.at) for e in events] == [
         ("transfer", "iep", uk("2026-01-14 10:00"))

@@ -84,13 +84,14 @@ def test_chain_head_at_the_end_of_the_month(january: Book) -> None:
     # Everything was recorded at the fixed "now" (2 Feb), after the month: no events yet.
     assert r.events == 0
     events, head = january.ledger.head_at(uk("2026-02-02 12:00"))
-    assert events == january.ledger.verify().events and head == january.ledger.verify().head
+    chain = january.ledger.verify_chain()
+    assert events == chain.events and head == chain.head
 
 
 def test_head_as_of_a_time_is_the_last_event_recorded_by_then(book: Book) -> None:
     book.now[0] = uk("2026-01-05 09:00")
     first = book.register("2026-01-05 09:00")
-    after_one = book.ledger.verify()
+    after_one = book.ledger.verify_chain()
     book.now[0] = uk("2026-01-06 09:00")
     book.scan("dispatch", first, "2026-01-06 09:00")
     assert tuple(book.ledger.head_at(uk("2026-01-05 23:59"))) == tuple(after_one)
@@ -161,10 +162,10 @@ def test_the_month_end_digest_of_a_month_with_events(book: Book) -> None:
     book.now[0] = uk("2026-01-30 16:00")
     book.scan("dispatch", first, "2026-01-30 15:00")
     book.now[0] = uk("2026-01-31 23:59")
-    printed_at_month_end = book.ledger.verify()
+    printed_at_month_end = book.ledger.verify_chain()
     book.now[0] = uk("2026-02-01 00:01")
     book.scan("receive", first, "2026-02-01 00:00", site="RGN")
     book.now[0] = uk("2026-02-03 12:00")
     r = report(book)
     assert (r.events, r.head) == (2, printed_at_month_end.head)
-    assert printed_at_month_end.events == 2 and book.ledger.verify().events == 3
+    assert printed_at_month_end.events == 2 and book.ledger.verify_chain().events == 3

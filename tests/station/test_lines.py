@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger import station_config
 from ledger.errors import InvalidMediaId, StationConfigError
 from ledger.ids import make_media_id
-from ledger.station import Badge, Code, Command, Noise, read_line, sheet_entries
+from station import config_file as station_config
+from station.wedge import Badge, Code, Command, Noise, read_line, sheet_entries
 
 MEDIA = str(make_media_id("RGT", 1))
 
@@ -102,12 +102,12 @@ class Chunks:
     ],
 )
 def test_cr_lf_and_crlf_each_end_one_line(chunks: tuple[bytes, ...]) -> None:
-    from ledger.station import scanner_lines
+    from station.wedge import scanner_lines
 
     assert list(scanner_lines(Chunks(*chunks))) == [b"A1", b"B2", b"C3", b"D4"]  # type: ignore[arg-type]
 
 
 def test_two_bare_crs_are_an_empty_line_between() -> None:
-    from ledger.station import scanner_lines
+    from station.wedge import scanner_lines
 
     assert list(scanner_lines(Chunks(b"A1\r\rB2\r"))) == [b"A1", b"", b"B2"]  # type: ignore[arg-type]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger import journal
 from ledger.api import Ledger
 from ledger.clock import utcnow
 from ledger.errors import LedgerUnreachable
 from ledger.ids import make_media_id
-from ledger.station import RETRY_EVERY, Settings, Station
+from station import journal
+from station.wedge import RETRY_EVERY, Settings, Station
 from tests.station.conftest import make_ledger
 
 FOREIGN = str(make_media_id("RM1", 42))
@@ -93,7 +93,7 @@ def test_offline_scans_are_journaled_and_synced_once(tmp_path: Path) -> None:
     assert ledger.show(media[0]).events[-1].at == events[0].at
     second = journal.sync(ledger, settings.journal)
     assert (len(second.recorded), len(second.already)) == (0, 3)
-    assert ledger.verify().events == 4 + 3
+    assert ledger.verify_chain().events == 4 + 3
 
 
 def test_sync_reports_refusals_and_unreadable_lines(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ POSTS = [(name, path) for name, path, method in ROUTES if method == "POST" and n
 def test_post_without_csrf_refused(client_for: Client, site: Site, name: str, path: str) -> None:
     client = client_for("pacs-desk")
     target = path.replace("{media_id}", site.media[0])
-    before = site.ledger.verify().events
+    before = site.ledger.verify_chain().events
     if path == "/scan":
         r = client.post(target, json={"code": site.media[0], "action": "dispatch"})
         wrong = client.post(
@@ -40,7 +40,7 @@ def test_post_without_csrf_refused(client_for: Client, site: Site, name: str, pa
     else:
         r = client.post(target, data={"reason": "x", "via": "email"}, follow_redirects=False)
     assert r.status_code == 403
-    assert site.ledger.verify().events == before
+    assert site.ledger.verify_chain().events == before
     assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
 
 

@@ -469,7 +469,7 @@ def build_demo(
                 operator="a.patel",
             )
     clock[0] = now
-    report = ledger.verify()
+    report = ledger.verify_chain()
     rows = ledger.list_media()
     return DemoSummary(
         db_path=db,

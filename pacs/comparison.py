@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from ledger.pacs.disc import DiscSeries
-from ledger.pacs.query import PacsClient, PacsStudy
 from ledger.studies import StudyCount
+from pacs.disc import DiscSeries
+from pacs.query import PacsClient, PacsStudy
 
 
 class Verdict(StrEnum):
@@ -82,7 +82,7 @@ def compare(expected: ExpectedCounts, found: PacsStudy | None) -> Comparison:
     )
 
 
-def verify_studies(client: PacsClient, expected: Sequence[ExpectedCounts]) -> list[Comparison]:
+def compare_studies(client: PacsClient, expected: Sequence[ExpectedCounts]) -> list[Comparison]:
     """Ask the PACS about every study at once (batched) and compare each; in input order."""
     found = client.find_studies([study.study_uid for study in expected])
     return [compare(study, found.get(study.study_uid)) for study in expected]

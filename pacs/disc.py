@@ -19,8 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from ledger.pacs.errors import DiscLocked, DiscNotFound, DiscUnreadable, NoDicomStudies
 from ledger.studies import SeriesCount
+from pacs.errors import DiscLocked, DiscNotFound, DiscUnreadable, NoDicomStudies
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from demo.synthetic import build_demo
 from ledger.api import Ledger
 from ledger.clock import LONDON
-from ledger.demo import build_demo
 from ledger.reasons import INCIDENT_REASONS
 from ledger.transitions import Status
 from reports.incidents import incidents
@@ -33,7 +33,7 @@ def test_demo_has_every_status_and_incident_reason_and_verifies(
     summary = build_demo(tmp_path, now=now, count=60)
     assert set(summary.by_status) == {s.value for s in Status}
     ledger = Ledger.open(str(summary.db_path), clock=lambda: now)
-    assert ledger.verify().events == summary.events
+    assert ledger.verify_chain().events == summary.events
     today = now.astimezone(LONDON).date()
     found = incidents(ledger, today, Thresholds(), since=today - timedelta(days=90))
     assert set(found["reason"]) == set(INCIDENT_REASONS)

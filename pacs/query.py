@@ -56,17 +56,6 @@ class PacsClient(Protocol):
         ...
 
 
-def pacs_client(settings: PacsSettings) -> PacsClient:
-    """The client that speaks the protocol `settings` describe."""
-    if isinstance(settings, DicomWebSettings):
-        from ledger.pacs.dicomweb import DicomWebClient
-
-        return DicomWebClient(settings)
-    from ledger.pacs.dimse import DimseClient
-
-    return DimseClient(settings)
-
-
 def batches(items: Sequence[str], size: int) -> list[Sequence[str]]:
     """`items` without duplicates, cut into consecutive runs of at most `size`."""
     unique = list(dict.fromkeys(items))

@@ -1,28 +1,28 @@
 """Reading DICOM discs and checking imports against the PACS (issue 8).
 
 `read_disc` lists the studies on a disc; `pacs_client` asks a PACS over
-DICOMweb or DIMSE; `verify_studies` and `compare` turn the two into a verdict.
+DICOMweb or DIMSE; `compare_studies` and `compare` turn the two into a verdict.
 pydicom, pynetdicom and pycdlib are imported only when a disc or PACS is used.
 """
 
-from ledger.pacs.disc import Disc, DiscSeries, DiscStudy, read_disc
-from ledger.pacs.query import (
-    DicomWebSettings,
-    DimseSettings,
-    PacsClient,
-    PacsSettings,
-    PacsStudy,
-    pacs_client,
-)
-from ledger.pacs.verify import (
+from pacs.clients import pacs_client
+from pacs.comparison import (
     Comparison,
     ExpectedCounts,
     ExpectedStudy,
     SeriesShortfall,
     Verdict,
     compare,
+    compare_studies,
     describe,
-    verify_studies,
+)
+from pacs.disc import Disc, DiscSeries, DiscStudy, read_disc
+from pacs.query import (
+    DicomWebSettings,
+    DimseSettings,
+    PacsClient,
+    PacsSettings,
+    PacsStudy,
 )
 
 __all__ = [
@@ -40,8 +40,8 @@ __all__ = [
     "SeriesShortfall",
     "Verdict",
     "compare",
+    "compare_studies",
     "describe",
     "pacs_client",
     "read_disc",
-    "verify_studies",
 ]

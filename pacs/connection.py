@@ -7,8 +7,8 @@ import os
 import tomllib
 from pathlib import Path
 
-from ledger.pacs.errors import PacsNotConfigured
-from ledger.pacs.query import DEFAULT_TIMEOUT, DicomWebSettings, DimseSettings, PacsSettings
+from pacs.errors import PacsNotConfigured
+from pacs.query import DEFAULT_TIMEOUT, DicomWebSettings, DimseSettings, PacsSettings
 
 
 def config_path() -> Path:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from labels.code_sheet import write_code_sheet
 from labels.decode import decode_codes
 from labels.errors import NoLabels, UnencodableCode, UnsupportedOutput
-from labels.station import write_code_sheet
 from tests.labels.conftest import needs_pdftoppm, rasterise
 
 ENTRIES = [
@@ -47,7 +47,7 @@ def test_station_sheet_command_prints_every_code_a_scanner_reads_back(tmp_path: 
     from typer.testing import CliRunner
 
     from cli.main import app
-    from ledger.station import sheet_entries
+    from station.wedge import sheet_entries
 
     out = tmp_path / "station-codes.pdf"
     args = ["station-sheet", "-o", str(out), "--operator", "k.wright", "--operator", "M Jones"]

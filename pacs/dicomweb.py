@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.pacs.errors import PacsQueryFailed, PacsUnreachable
-from ledger.pacs.query import DicomWebSettings, PacsStudy, batches
+from pacs.errors import PacsQueryFailed, PacsUnreachable
+from pacs.query import DicomWebSettings, PacsStudy, batches
 
 STUDY_UID = "0020000D"
 SERIES_UID = "0020000E"

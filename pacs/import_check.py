@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.errors import CustodyError
 from ledger.events import Action, Event
-from ledger.pacs.query import DicomWebSettings, PacsClient, PacsSettings, pacs_client
-from ledger.pacs.verify import Comparison, Verdict, compare
 from ledger.studies import StudyCount
 from ledger.transitions import MediaState, Status
+from pacs.clients import pacs_client
+from pacs.comparison import Comparison, Verdict, compare
+from pacs.query import DicomWebSettings, PacsClient, PacsSettings
 
 if TYPE_CHECKING:
     from ledger.api import Ledger

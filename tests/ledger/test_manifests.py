@@ -64,7 +64,7 @@ def test_round_trip_between_two_ledgers(sender: str, receiver_db: str, tmp_path:
     assert out.startswith(f"wrote 3 media for RXH to {as_json} (json)\ndigest ")
     ok(sender, "manifest", "export", "--to", "RXH", "-o", str(as_csv))
     manifest = json.loads(as_json.read_text())
-    head_at_export = Ledger.open(sender).verify()
+    head_at_export = Ledger.open(sender).verify_chain()
     assert manifest["sender_head"] == {
         "events": head_at_export.events,
         "digest": head_at_export.head,
@@ -115,7 +115,7 @@ def test_round_trip_between_two_ledgers(sender: str, receiver_db: str, tmp_path:
     wrong = custody(sender, "manifest", "import", str(as_json))
     assert wrong.stderr == "error: this manifest is for RXH, this ledger is RGT; nothing imported\n"
     rxh = Ledger.open(receiver)
-    assert rxh.verify().events == 3
+    assert rxh.verify_chain().events == 3
     expected = rxh.show("RGT00000003A").state
     assert (expected.status, expected.expected, expected.encrypted, expected.issuer) == (
         "dispatched",
@@ -396,7 +396,7 @@ def test_a_manifest_listing_a_medium_twice_is_refused_whole(sender: str, tmp_pat
         "error: 1 bad line(s); nothing imported: medium 4 (RGT00000001E): RGT00000001E is "
         "listed twice (also medium 1)\n",
     )
-    assert Ledger.open(receiver).verify().events == 0
+    assert Ledger.open(receiver).verify_chain().events == 0
 
 
 @pytest.mark.parametrize(
@@ -429,7 +429,7 @@ def test_a_manifest_line_of_the_wrong_type_is_refused_in_one_line(
         1,
         f"error: bad.json is not a custody manifest: {message}\n",
     )
-    assert Ledger.open(receiver).verify().events == 0
+    assert Ledger.open(receiver).verify_chain().events == 0
 
 
 @pytest.mark.parametrize(
@@ -452,7 +452,7 @@ def test_a_manifest_dated_out_of_range_is_refused_whole(
         1,
         f"error: 1 bad line(s); nothing imported: medium 2 ({media_id}): dispatched_at {message}\n",
     )
-    assert Ledger.open(receiver).verify().events == 0
+    assert Ledger.open(receiver).verify_chain().events == 0
 
 
 @pytest.mark.parametrize(

@@ -62,5 +62,5 @@ def test_eight_stations_scan_concurrently(db: str) -> None:
         actions = [e.action for e in ledger.show(media_id).events]
         assert actions == ["register", "dispatch"]
     events = total + SHARED + 2 * STATIONS * OWN
-    assert ledger.verify().events == events
+    assert ledger.verify_chain().events == events
     assert ok(db, "verify").splitlines()[0] == f"verified {events} events"

@@ -14,7 +14,7 @@ from ledger.errors import PermissionDenied
 from ledger.rules import Registration
 from tests.cli_helpers import NHS, custody, ok
 
-DOCS = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _ledger(target: str) -> tuple[Ledger, str]:
@@ -48,7 +48,7 @@ def test_postgresql_refuses_changing_events_even_for_the_owner(pg_url: str, stat
         ledger.engine.begin() as conn,
     ):
         conn.exec_driver_sql(statement)
-    assert ledger.verify().events == 2
+    assert ledger.verify_chain().events == 2
 
 
 def _station_role_sql(group: str, login: str, database: str) -> list[str]:
@@ -100,7 +100,7 @@ def test_station_role_from_the_readme_scans_and_reads_only(pg_url: str) -> None:
             ):
                 conn.exec_driver_sql(statement)
         station.engine.dispose()
-        assert ledger.verify().events == 3
+        assert ledger.verify_chain().events == 3
     finally:
         with owner.connect() as conn:
             conn.exec_driver_sql(

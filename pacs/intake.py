@@ -11,10 +11,10 @@ from dataclasses import replace
 
 from ledger.errors import CustodyError, InvalidValue
 from ledger.ids import check_nhs_number
-from ledger.pacs.disc import Disc
-from ledger.pacs.errors import DiscPatientMismatch
 from ledger.rules import Registration
 from ledger.studies import StudyCount
+from pacs.disc import Disc
+from pacs.errors import DiscPatientMismatch
 
 
 def disc_studies(disc: Disc) -> tuple[StudyCount, ...]:

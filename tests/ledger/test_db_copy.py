@@ -30,7 +30,7 @@ def test_copy_sqlite_into_postgresql(tmp_path: Path, pg_url: str) -> None:
         ledger.scan("dispatch", media_id, operator="post.room")
     wrong = ledger.scan("receive", ids[0], operator="post.room")
     ledger.correct(str(wrong.event_id), reason="wrong button", operator="admin")
-    original = ledger.verify()
+    original = ledger.verify_chain()
 
     assert ok(source, "db", "copy", "--to", pg_url) == (
         f"copied {original.events} events and 5 media to {pg_url}\n"
@@ -38,7 +38,7 @@ def test_copy_sqlite_into_postgresql(tmp_path: Path, pg_url: str) -> None:
     )
     copy = Ledger.open(pg_url)
     assert _events(copy.engine) == _events(ledger.engine)
-    assert copy.verify() == original
+    assert copy.verify_chain() == original
     assert copy.organisations() == ledger.organisations()
     assert copy.list_media() == ledger.list_media()
     assert (
@@ -50,7 +50,7 @@ def test_copy_sqlite_into_postgresql(tmp_path: Path, pg_url: str) -> None:
     new = copy.register(Registration(nhs_number=NHS[0], destination="RXH"), operator="admin")
     assert new.media_id.startswith("RGT00000006")
     assert [e.seq for e in copy.show(new.media_id).events] == [original.events + 2]
-    assert copy.verify().events == original.events + 2
+    assert copy.verify_chain().events == original.events + 2
 
     again = custody(source, "db", "copy", "--to", pg_url)
     assert (again.exit_code, again.stderr) == (

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ledger.pacs.errors import PacsQueryFailed, PacsUnreachable
-from ledger.pacs.query import DimseSettings, PacsStudy, batches
+from pacs.errors import PacsQueryFailed, PacsUnreachable
+from pacs.query import DimseSettings, PacsStudy, batches
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

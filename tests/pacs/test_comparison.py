@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.pacs import (
+from pacs import (
     DiscSeries,
     ExpectedStudy,
     PacsStudy,

@@ -1,6 +1,6 @@
 """Alembic migrations: they build the models' schema, and upgrade a 0001 ledger losing nothing.
 
-tests/data/ledger_0001.json is a small ledger written by the first released
+tests/ledger/data/ledger_0001.json is a small ledger written by the first released
 core (revision 0001): organisations, registrations, scans, a misdelivery, a
 loss, a correction; every row of every table.
 """
@@ -148,7 +148,7 @@ def test_upgrade_from_first_released_schema_keeps_everything(target: str, stampe
     ledger = Ledger.open(target)
     media_id = DATA["media"][-1]["media_id"]
     assert ledger.scan("dispatch", media_id, operator="post.room").outcome == "recorded"
-    assert ledger.verify().events == 20
+    assert ledger.verify_chain().events == 20
     assert ledger.show(media_id).state.status == "dispatched"
 
 

@@ -1,0 +1,1 @@
+"""A realistic synthetic ledger and its reports, to try every command on."""

@@ -1,0 +1,1 @@
+"""A scan station: keyboard-wedge scanner input, its offline journal and its saved settings."""
