@@ -6,6 +6,8 @@ Security Policy that allows only this origin.
 
 from __future__ import annotations
 
+import threading
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -106,6 +108,7 @@ def create_app(
     secret: str | None = None,
     idle_seconds: int = IDLE_SECONDS,
     settings: backoffice.Settings | None = None,
+    warm: bool = False,
 ) -> ASGIApp:
     """The web app over the ledger at `target` (or an open `ledger`); `settings` says where
     its thresholds and PACS settings are (default: where the CLI reads them)."""
@@ -114,6 +117,13 @@ def create_app(
     app.state.ledger = opened
     app.state.settings = settings or backoffice.default_settings()
     app.state.reports = backoffice.ReportCache()
+    if warm:
+        # A large ledger's worklist and dashboard take seconds: build them before anyone asks.
+        threading.Thread(
+            target=backoffice.warm,
+            args=(opened, app.state.settings, app.state.reports),
+            daemon=True,
+        ).start()
     app.state.accounts = library.Accounts(opened.engine, clock=opened.clock)
     app.state.sessions = Sessions(
         secret or app.state.accounts.session_secret(), idle_seconds=idle_seconds
