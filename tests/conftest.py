@@ -14,6 +14,15 @@ from cli.main import app
 from ledger.api import Ledger
 from tests.pg import fresh_database, require_server
 
+# What this session collected and ran, for the hazard log's check (which runs last).
+from tests.safety.outcomes_plugin import (  # noqa: F401
+    last_the_hazard_log_check,
+    pytest_collection_finish,
+    pytest_deselected,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+)
+
 # On a shared, busy machine one example may take 0.4 s: a deadline would fail a correct test.
 settings.register_profile("custody", deadline=None)
 settings.load_profile("custody")
@@ -29,6 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pg_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+    last_the_hazard_log_check(items)
 
 
 class Clock:
