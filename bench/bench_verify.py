@@ -12,7 +12,9 @@ process: wall time and peak resident memory. Target: under 30 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_reports import measure, write_ledger  # noqa: E402
+from bench.bench_reports import write_ledger  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.clock import from_text  # noqa: E402
 from ledger.events import GENESIS, Event, detail_text, event_hash  # noqa: E402
@@ -75,6 +77,21 @@ def chain(path: Path) -> int:
     return count
 
 
+def measure(args: list[str]) -> tuple[float, float, int, int]:
+    """Run a command in a child: wall time, CPU seconds (it and its workers), peak RSS, exit."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2]) * 1024, int(out[3])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=int, default=1_000_000)
@@ -101,11 +118,13 @@ def main() -> int:
         ledger.engine.dispose()
         print(f"  projection of {media:,} media rebuilt in {time.perf_counter() - t:.1f} s")
     custody = str(Path(sys.executable).with_name("custody"))
-    seconds, peak, code = measure([custody, "--db", str(path), "verify"])
+    load = os.getloadavg()[0]
+    seconds, cpu, peak, code = measure([custody, "--db", str(path), "verify"])
     verdict = "ok" if code == 0 and seconds < TARGET_SECONDS else "OVER TARGET or FAILED"
     print(
-        f"custody verify: {seconds:.1f} s, peak {peak / 1024**2:.0f} MB, exit {code} "
-        f"(target {TARGET_SECONDS:.0f} s) {verdict}"
+        f"custody verify: {seconds:.1f} s wall, {cpu:.1f} s CPU (with its workers), peak "
+        f"{peak / 1024**2:.0f} MB per process, exit {code} (target {TARGET_SECONDS:.0f} s) "
+        f"{verdict}; load average {load:.1f} on {os.cpu_count()} CPUs when it started"
     )
     return 0 if code == 0 else 1
 
