@@ -153,7 +153,8 @@ def flag(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 
 def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
     """`report unreconciled`: outstanding media, oldest first within each reason."""
-    media = media_frame(queries.open_media(ledger, patient=True))
+    with ledger.reading() as conn:
+        media = media_frame(queries.open_media(conn, patient=True))
     ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
     facts = media[["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS]]
