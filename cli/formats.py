@@ -79,6 +79,7 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
     from ledger.clock import london
     from ledger.handover import acknowledgement_problem
     from ledger.ids import parse_media_id, parse_tracking
+    from ledger.text import shown
 
     s = record.state
     since = f" since {london(s.status_at)}" if s.status_at else ""
@@ -130,10 +131,11 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
             if abs((e.recorded_at - e.at).total_seconds()) < 3600
             else (f"  (recorded {london(e.recorded_at)})")
         )
-        extra = " ".join(f"{k}={v}" for k, v in e.detail.items() if k not in _QUIET_DETAIL)
+        # Text stored by an older version may hold a newline: shown escaped, never as a line.
+        extra = shown(" ".join(f"{k}={v}" for k, v in e.detail.items() if k not in _QUIET_DETAIL))
         mark = "  VOIDED" if e.event_id in voided else ""
         lines.append(
-            f"  {london(e.at)}  {e.action:<14} {e.site:<5} {e.operator:<12} {e.event_id}"
+            f"  {london(e.at)}  {e.action:<14} {e.site:<5} {shown(e.operator):<12} {e.event_id}"
             f"{'  ' + extra if extra else ''}{late}{mark}"
         )
     return lines

@@ -8,6 +8,7 @@ station.wedge; this module only reads keys and draws.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import select
 import signal
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import typer
 
@@ -66,6 +67,16 @@ def outcome_line(outcome: Outcome) -> str:
     return f"REFUSED {outcome.reason}"
 
 
+def offline_line(station: Station) -> str:
+    """What a station says when the ledger is away: where scans wait, or that they cannot."""
+    if station.can_queue:
+        return f"offline - scans are queued in {station.settings.journal}: {station.offline}"
+    return (
+        f"offline - {station.offline}; this station has no site set, so scans cannot be queued "
+        "and each is refused (custody station-config --site CODE)"
+    )
+
+
 def summary_line(station: Station) -> str:
     """The counts at the end of a run."""
     c = station.counts
@@ -104,7 +115,7 @@ def run_pipe(station: Station, lines: Any, out: TextIO, err: TextIO) -> None:
     """Read lines from a pipe; write one result line each, flushed as it is done."""
     station.connect()
     if station.offline:
-        err.write(f"offline - scans are queued in {station.settings.journal}: {station.offline}\n")
+        err.write(offline_line(station) + "\n")
         err.flush()
     with _interrupt_after_scan() as busy:
         try:
@@ -206,9 +217,13 @@ def render(screen: Screen, width: int) -> RenderableType:
         rows = big(action) + big(site)
     title.append("\n".join(rows), style="bold white on blue")
     status = (
-        Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
-        if st.offline
-        else Text("online", style="green")
+        Text("online", style="green")
+        if not st.offline
+        else Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
+        if st.can_queue
+        else Text(
+            "OFFLINE - no site set, so scans cannot be queued: each is refused", style="bold red"
+        )
     )
     where = Text.assemble(
         ("at ", "dim"),
@@ -406,7 +421,10 @@ def run(station: Station, *, interactive: bool) -> int:
     """Run the station on standard input; returns the exit code."""
     if interactive:
         return run_live(station, sys.stdin.fileno())
-    run_pipe(station, sys.stdin.buffer, sys.stdout, sys.stderr)
+    from station.wedge import scanner_lines
+
+    stdin = cast("io.BufferedReader", sys.stdin.buffer)  # what Python gives a pipe
+    run_pipe(station, scanner_lines(stdin), sys.stdout, sys.stderr)
     return 1 if station.counts["refused"] else 0
 
 

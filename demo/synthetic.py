@@ -6,13 +6,15 @@ Synthetic NHS numbers only (the nhs-number package's never-issued range).
 from __future__ import annotations
 
 import random
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from ledger.api import Ledger, Registration
 from ledger.clock import LONDON, utcnow
+from ledger.events import Event
 
 HOME = (
     "RGT",
@@ -91,7 +93,7 @@ def _plan_media(rng: random.Random, now: datetime, count: int) -> list[_Plan]:
     import nhs_number
 
     random.seed(rng.random())  # nhs_number draws from the module-level generator
-    numbers = nhs_number.generate(quantity=count)
+    numbers = nhs_number.generate(quantity=count + len(_SCRIPTED))
     plans = []
     for i in range(count):
         dest = rng.choice(PARTNERS)[0]
@@ -140,7 +142,7 @@ def _plan_media(rng: random.Random, now: datetime, count: int) -> list[_Plan]:
         plan = _Plan(reg, registered)
         _plan_journey(rng, plan, now)
         plans.append(plan)
-    return plans
+    return plans + _scripted_plans(now, numbers[count:])
 
 
 def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
@@ -206,6 +208,138 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
         step(rng.uniform(5, 20), "destroyed", dest, PACS_TEAM)
 
 
+# Journeys the demo always has, whatever the day and time it is built: one for every status
+# and every incident reason. Each is (what it shows, destination, encrypted, password route,
+# steps); a step is (days after the Monday it is registered, hour, action, where). Registered
+# on the Monday four weeks before the week of `now`, so every step is weeks in the past.
+_REGISTERED_ONLY = ("registered, never dispatched", "RGN", True, "email", ())
+_SCRIPTED: tuple[tuple[str, str, bool, str | None, tuple[tuple[int, int, str, str], ...]], ...] = (
+    _REGISTERED_ONLY,
+    ("overdue in the post", "RGN", True, "email", ((0, 15, "dispatch", "RGT"),)),
+    (
+        "received, in a tray",
+        "RM1",
+        True,
+        "email",
+        ((0, 15, "dispatch", "RGT"), (2, 11, "receive", "RM1")),
+    ),
+    (
+        "with the PACS team",
+        "RQW",
+        True,
+        "letter",
+        ((0, 15, "dispatch", "RGT"), (2, 11, "receive", "RQW"), (2, 14, "to-pacs", "RQW")),
+    ),
+    (
+        "imported",
+        "RJ1",
+        True,
+        "email",
+        (
+            (0, 15, "dispatch", "RGT"),
+            (2, 11, "receive", "RJ1"),
+            (2, 14, "to-pacs", "RJ1"),
+            (3, 10, "imported", "RJ1"),
+        ),
+    ),
+    (
+        "import failed",
+        "RRV",
+        True,
+        "email",
+        (
+            (0, 15, "dispatch", "RGT"),
+            (2, 11, "receive", "RRV"),
+            (2, 14, "to-pacs", "RRV"),
+            (3, 10, "import-failed", "RRV"),
+        ),
+    ),
+    (
+        "imported in part (found by a PACS check)",
+        "RAL",
+        True,
+        "email",
+        (
+            (0, 15, "dispatch", "RGT"),
+            (2, 11, "receive", "RAL"),
+            (2, 14, "to-pacs", "RAL"),
+            (3, 10, "imported", "RAL"),
+            (4, 9, "import-partial", "RAL"),
+        ),
+    ),
+    (
+        "misdelivered, then returned",
+        "RGN",
+        True,
+        "email",
+        ((0, 15, "dispatch", "RGT"), (2, 11, "receive", "RM1"), (3, 12, "returned", "RM1")),
+    ),
+    (
+        "destroyed after import",
+        "RM1",
+        True,
+        "email",
+        (
+            (0, 15, "dispatch", "RGT"),
+            (2, 11, "receive", "RM1"),
+            (2, 14, "to-pacs", "RM1"),
+            (3, 10, "imported", "RM1"),
+            (11, 10, "destroyed", "RM1"),
+        ),
+    ),
+    (
+        "lost in the post",
+        "RQW",
+        True,
+        "email",
+        ((0, 15, "dispatch", "RGT"), (9, 10, "lost", "RGT")),
+    ),
+    ("unencrypted, no exception", "RJ1", False, None, ((0, 15, "dispatch", "RGT"),)),
+    ("password never sent", "RRV", True, None, ((0, 15, "dispatch", "RGT"),)),
+    ("password in the parcel", "RAL", True, "enclosed", ((0, 15, "dispatch", "RGT"),)),
+    (
+        "received with no dispatch scan",
+        "RGN",
+        True,
+        "email",
+        ((2, 11, "receive", "RGN"), (2, 14, "to-pacs", "RGN")),
+    ),
+)
+
+
+def _scripted_plans(now: datetime, numbers: list[str]) -> list[_Plan]:
+    """The journeys in _SCRIPTED, at the same weekdays and hours whenever they are built."""
+    today = now.astimezone(LONDON).date()
+    monday = today - timedelta(days=today.weekday() + 28)
+
+    def at(days: int, hour: int) -> datetime:
+        return datetime.combine(monday + timedelta(days=days), time(hour), tzinfo=LONDON)
+
+    plans = []
+    for n, (_what, dest, encrypted, route, steps) in enumerate(_SCRIPTED):
+        reg = Registration(
+            nhs_number=numbers[n],
+            destination=dest,
+            accession=f"RGT9{n:06d}",
+            study_uid=f"1.2.826.0.1.3680043.10.1082.9.{n + 1}",
+            encrypted=encrypted,
+        )
+        plan = _Plan(reg, at(0, 9))
+        if route:
+            plan.steps.append(_Step(at(0, 9) + timedelta(minutes=30), _QUICK, "password-sent",
+                                    route, ADMINS[n % 3]))  # fmt: skip
+        for days, hour, action, site in steps:
+            who = (
+                POST_ROOM if action in ("dispatch", "receive", "to-pacs", "returned") else PACS_TEAM
+            )
+            plan.steps.append(_Step(at(days, hour), _QUICK, action, site, who[n % 3]))
+        plans.append(plan)
+    return plans
+
+
+_QUICK = timedelta(minutes=5)
+
+
 def _incoming(ledger: Ledger, rng: random.Random, clock: list[datetime], now: datetime) -> None:
     """Discs partners sent us without a manifest (they keep paper logs): unexpected arrivals."""
     from ledger.ids import next_media_id
@@ -226,6 +360,20 @@ def _incoming(ledger: Ledger, rng: random.Random, clock: list[datetime], now: da
                 break
             clock[0] = at + timedelta(minutes=5)
             ledger.scan(action, media_id, operator=rng.choice(who), at=at)
+
+
+def _partial_import(media_id: str, step: _Step) -> Event:
+    """What `custody pacs verify` records when the PACS holds fewer images than the disc."""
+    return Event(
+        event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"custody-demo/{media_id}/partial")),
+        media_id=media_id,
+        action="import-partial",
+        at=step.at,
+        recorded_at=step.at,
+        site="RGT",
+        operator="pacs.check",
+        detail={"partial": True, "basis": "disc", "pacs": "demo PACS", "studies": []},
+    )
 
 
 def build_demo(
@@ -263,6 +411,9 @@ def build_demo(
             media_of[id(plan)] = states[0].media_id
             continue
         media_id = media_of[id(plan)]
+        if step.action == "import-partial":
+            ledger.record_events([_partial_import(media_id, step)])
+            continue
         if step.action == "password-sent":
             ledger.password_sent(
                 media_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from ledger.text import text_problem
 from ledger.transitions import MediaState
 
 RELATIONSHIPS = ("patient", "parent", "carer", "solicitor", "other")
@@ -40,6 +41,9 @@ def acknowledgement_detail(acknowledged_by: str, relationship: str) -> dict[str,
         raise ValueError("--acknowledged-by needs the name of the person who signed")
     if len(name) > NAME_MAX_LENGTH:
         raise ValueError(f"--acknowledged-by is longer than {NAME_MAX_LENGTH} characters")
+    problem = text_problem(name, "--acknowledged-by", NAME_MAX_LENGTH)
+    if problem:
+        raise ValueError(problem)
     if relationship not in RELATIONSHIPS:
         raise ValueError(
             f"--relationship {relationship!r} is not one of {', '.join(RELATIONSHIPS)}"

@@ -37,11 +37,12 @@ from ledger.errors import (
 )
 from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_json
 from ledger.files import write_private
-from ledger.ids import check_nhs_number, check_ods, parse_media_id
+from ledger.ids import check_nhs_number, check_ods, parse_media_id, parse_tracking
 from ledger.media_events import record_events
 from ledger.organisations import org
 from ledger.recording import record
 from ledger.rules import KINDS
+from ledger.text import OPERATOR_MAX, checked_text, text_problem
 from ledger.transitions import effective
 from ledger.work import OpenLedger, Work, within
 
@@ -61,6 +62,9 @@ MEDIA_COLUMNS = (
     "nhs_number",
     "dispatch_event_id",
 )
+# Written by every export, optional on import (files from before #17 have none): the parcel's
+# tracking reference. Left out of the digested content when absent, so older digests still hold.
+OPTIONAL_MEDIA_COLUMNS = ("tracking",)
 _HEADER_KEYS = ("from", "to", "created_at", "since", "head_events", "head", "digest")
 _BOOLEAN_COLUMNS = {"urgent", "encrypted"}
 _OPTIONAL_COLUMNS = {"exception", "accession", "study_uid", "nhs_number"}
@@ -88,6 +92,7 @@ class ManifestItem:
     study_uid: str | None
     nhs_number: str | None
     dispatch_event_id: str
+    tracking: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +143,13 @@ def _body(doc: Manifest | Receipts) -> dict[str, Any]:
     head = {"events": doc.head_events, "digest": doc.head}
     common = {"from": doc.sender, "to": doc.recipient, "created_at": doc.created_at}
     if isinstance(doc, Manifest):
-        items = [{k: getattr(i, k) for k in MEDIA_COLUMNS} for i in doc.media]
+        items = [
+            {
+                **{k: getattr(i, k) for k in MEDIA_COLUMNS},
+                **{k: getattr(i, k) for k in OPTIONAL_MEDIA_COLUMNS if getattr(i, k) is not None},
+            }
+            for i in doc.media
+        ]
         return {
             "format": MANIFEST_FORMAT,
             **common,
@@ -182,12 +193,13 @@ def manifest_csv(manifest: Manifest) -> str:
     for key in _HEADER_KEYS:
         out.write(f"# {key}: {header[key]}\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(MEDIA_COLUMNS)
+    columns = (*MEDIA_COLUMNS, *OPTIONAL_MEDIA_COLUMNS)
+    writer.writerow(columns)
     for item in manifest.media:
         writer.writerow(
             [
                 ("true" if v else "false") if k in _BOOLEAN_COLUMNS else ("" if v is None else v)
-                for k, v in ((k, getattr(item, k)) for k in MEDIA_COLUMNS)
+                for k, v in ((k, getattr(item, k)) for k in columns)
             ]
         )
     return out.getvalue()
@@ -250,6 +262,12 @@ def _check_item(item: ManifestItem, n: int) -> ManifestItem:
     for key in sorted(_OPTIONAL_COLUMNS):
         _text(getattr(item, key), f"{where}: {key}", optional=True)
     _text(item.dispatch_event_id, f"{where}: dispatch_event_id")
+    tracking = _text(item.tracking, f"{where}: tracking", optional=True)
+    if tracking is not None:
+        try:
+            parse_tracking(tracking)
+        except CustodyError as exc:
+            raise ValueError(f"{where}: tracking {exc}") from None
     return item
 
 
@@ -259,7 +277,8 @@ def _json_item(data: Any, n: int) -> ManifestItem:
     missing = [k for k in MEDIA_COLUMNS if k not in data]
     if missing:
         raise ValueError(f"medium {n} has no {', '.join(missing)}")
-    return _check_item(ManifestItem(**{k: data[k] for k in MEDIA_COLUMNS}), n)
+    optional = {k: data[k] for k in OPTIONAL_MEDIA_COLUMNS if k in data}
+    return _check_item(ManifestItem(**{k: data[k] for k in MEDIA_COLUMNS}, **optional), n)
 
 
 def _header(data: dict[str, Any], head_key: str) -> dict[str, Any]:
@@ -340,7 +359,7 @@ def _csv_item(row: dict[str | Any, Any], n: int) -> ManifestItem:
     if None in row or any(row[k] is None for k in MEDIA_COLUMNS):
         raise ValueError(f"medium {n} does not have {len(MEDIA_COLUMNS)} columns")
     values: dict[str, Any] = {}
-    for key in MEDIA_COLUMNS:
+    for key in (*MEDIA_COLUMNS, *(k for k in OPTIONAL_MEDIA_COLUMNS if row.get(k) is not None)):
         cell = row[key].strip()
         if key in _BOOLEAN_COLUMNS:
             if cell.lower() not in _CSV_BOOLEANS:
@@ -391,6 +410,7 @@ def _export_manifest(work: Work, partner: str, since: datetime | None) -> Manife
                 study_uid=row.study_uid,
                 nhs_number=row.nhs_number,
                 dispatch_event_id=dispatch.event_id,
+                tracking=row.tracking,
             )
         )
     manifest = Manifest(
@@ -432,6 +452,8 @@ def expected_event(manifest: Manifest, item: ManifestItem, operator: str, now: d
         detail["study_uid"] = item.study_uid
     if item.exception:
         detail["exception"] = {"code": item.exception}
+    if item.tracking:
+        detail["tracking"] = item.tracking
     name = f"{manifest.sender}/{item.media_id}/{item.dispatch_event_id}"
     return Event(
         event_id=str(uuid.uuid5(EXPECTED_NAMESPACE, name)),
@@ -484,6 +506,7 @@ def import_manifest(
 
 
 def _import_manifest(work: Work, manifest: Manifest, operator: str) -> ImportReport:
+    operator = checked_text(operator, "operator", OPERATOR_MAX)
     home, conn = work.home.code, work.conn
     if manifest.recipient != home:
         raise WrongRecipient(
@@ -628,6 +651,9 @@ def _receipt_problem(
     problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
     if problem:
         return f"dated {problem}"
+    problem = text_problem(e.operator, "operator", OPERATOR_MAX)
+    if problem:
+        return problem
     if e.action == Action.CORRECT:
         voids = e.detail.get("voids")
         sent = {x.event_id for x in history if x.site == partner} | theirs

@@ -36,6 +36,7 @@ from ledger.reasons import INCIDENT_REASONS, TRANSFER_ROUTES
 from ledger.recording import record
 from ledger.registration import context, normalised_registration
 from ledger.rules import PASSWORD_ROUTES, destination_known, study_identifiers_wellformed
+from ledger.text import NAME_MAX, NOTE_MAX, OPERATOR_MAX, checked_text, text_problem
 from ledger.transitions import fold, voided_ids
 from ledger.work import Work
 
@@ -78,7 +79,9 @@ def password_sent(
     events = work.events_of(media_id)
     if not fold(media_id, events).encrypted:
         raise InvalidValue(f"{media_id} is not encrypted: it has no password to send")
-    detail: dict[str, Any] = {"via": via, **({"to": to} if to else {})}
+    detail: dict[str, Any] = {"via": via}
+    if to:
+        detail["to"] = checked_text(to, "--to", NAME_MAX)
     event = work.event(media_id, Action.PASSWORD_SENT, when, operator, detail)
     record(work.conn, [event], {media_id: events})
     return event
@@ -218,7 +221,7 @@ def correct(work: Work, event_id: str, *, reason: str, operator: str) -> Event:
     events = store.media_events(work.conn, target.media_id)
     if target.event_id in voided_ids(events):
         raise NotCorrectable(f"event {target.event_id} is voided already")
-    detail = {"voids": target.event_id, "reason": reason.strip()}
+    detail = {"voids": target.event_id, "reason": checked_text(reason, "reason", NOTE_MAX)}
     event = work.event(target.media_id, Action.CORRECT, work.now(), operator, detail)
     record(work.conn, [event], {target.media_id: events})
     return event
@@ -264,7 +267,8 @@ def ir1_filed(
     """Record the reference the risk system gave an IR1 filed for (medium, reason)."""
     if not ref.strip():
         raise InvalidValue("{field} needs the risk system's reference number", field="ref")
-    return _ir1_event(work, code, Action.IR1_FILED, reason, {"ref": ref.strip()}, operator, at)
+    detail = {"ref": checked_text(ref, "--ref", NAME_MAX)}
+    return _ir1_event(work, code, Action.IR1_FILED, reason, detail, operator, at)
 
 
 def ir1_closed(
@@ -273,7 +277,8 @@ def ir1_closed(
     """Close the IR1 (or IR1 candidate) for (medium, reason), saying why."""
     if not note.strip():
         raise InvalidValue("closing an IR1 needs a {field} saying why", field="note")
-    return _ir1_event(work, code, Action.IR1_CLOSED, reason, {"note": note.strip()}, operator, at)
+    detail = {"note": checked_text(note, "--note", NOTE_MAX)}
+    return _ir1_event(work, code, Action.IR1_CLOSED, reason, detail, operator, at)
 
 
 def _ir1_event(
@@ -308,6 +313,9 @@ def record_events(work: Work, events: Iterable[Event]) -> tuple[list[Event], lis
         problem = out_of_range(e.at, now) or out_of_range(e.recorded_at, now)
         if problem:
             raise InvalidTime(f"event {e.event_id} of {e.media_id} is dated {problem}")
+        problem = text_problem(e.operator, "operator", OPERATOR_MAX)
+        if problem:
+            raise InvalidValue(f"event {e.event_id} of {e.media_id}: {problem}")
     seen = store.known_event_ids(work.conn, [e.event_id for e in unique])
     by_media: dict[str, list[Event]] = {}
     for e in unique:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from ledger import store
 from ledger.errors import DuplicateOrganisation, InvalidValue, UnknownOrganisation
 from ledger.ids import check_ods
+from ledger.text import organisation_texts
 from ledger.work import Org, Work
 
 
@@ -15,6 +16,7 @@ def add_org(work: Work, code: str, name: str, address: str | None = None) -> Org
     code = check_ods(code)
     if not name.strip():
         raise InvalidValue("an organisation needs a name")
+    name, address = organisation_texts(name, address)
     if store.organisation(work.conn, code) is not None:
         raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
     store.add_organisation(work.conn, code, name, address, home=False)

@@ -68,6 +68,8 @@ MEDIA_COLUMNS: tuple[str, ...] = (
     "anomalies",
     "first_anomaly_at",
     "first_anomaly",
+    "tracking",
+    "acknowledged_at",
 )
 PATIENT_COLUMNS: tuple[str, ...] = ("nhs_number", "accession", "study_uid")
 
@@ -109,9 +111,13 @@ def _touched(columns: tuple[str, ...]) -> sa.Select[Any]:
     return sa.select(*(M.c[name] for name in columns)).where(sa.or_(*steps, late))
 
 
+# A disc handed to the patient whose acknowledgement is still to be recorded, whatever its status.
+UNACKNOWLEDGED = sa.and_(M.c.exception == "patient-handover", M.c.acknowledged_at.is_(None))
 # Built once: store._run compiles each statement once per dialect.
 _OPEN = {
-    p: _media_select(p).where(sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES)))
+    p: _media_select(p).where(
+        sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES), UNACKNOWLEDGED)
+    )
     for p in (False, True)
 }
 _TOUCHED: dict[tuple[str, ...], sa.Select[Any]] = {}
@@ -163,7 +169,8 @@ def _fetch(conn: sa.Connection, stmt: Any, params: dict[str, Any]) -> tuple[list
 
 
 def open_media(conn: sa.Connection, *, patient: bool = False) -> Rows:
-    """Every medium that still has somewhere to go (registered ... import failed)."""
+    """Every medium that still has somewhere to go (registered ... import failed), and every
+    disc handed to the patient with no acknowledgement recorded yet."""
     _, rows = _fetch(conn, _OPEN[patient], {})
     return Rows(_columns(patient), rows)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 UNRECONCILED_REASONS: dict[str, str] = {
     "unexpected-arrival": "received here but never registered or expected",
+    "handover-unacknowledged": "handed to the patient unencrypted, no signed acknowledgement",
     "not-dispatched": "registered, not dispatched",
     "expected-not-arrived": "announced by a partner's manifest, not yet received here",
     "not-received": "dispatched, no receipt",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +17,7 @@ from ledger.events import Action, Event, new_event_ids
 from ledger.recording import record
 from ledger.rules import EXCEPTIONS, Context, Registration, registration_problems
 from ledger.studies import StudyCount, studies_detail
+from ledger.text import OPERATOR_MAX, checked_text
 from ledger.transitions import MediaState
 from ledger.work import Work
 
@@ -31,6 +33,8 @@ CSV_COLUMNS = (
     "approved_by",
     "exception_reason",
 )
+# A header longer than this is not a registration file (checked before anything else).
+MAX_CSV_COLUMNS = 100
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
@@ -97,6 +101,7 @@ def _register(
     work: Work, regs: Sequence[Registration], *, operator: str, at: datetime
 ) -> list[MediaState]:
     issuer = work.home.code
+    operator = checked_text(operator, "operator", OPERATOR_MAX)
     recorded_at = work.now()
     ids = store.issue_media_ids(work.conn, issuer, len(regs))
     events = [
@@ -235,10 +240,15 @@ def read_registrations(
             header = [h.strip().lower() for h in reader.fieldnames or []]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InvalidValue(f"{path.name} is not a readable CSV file: {exc}") from None
+        if len(header) > MAX_CSV_COLUMNS:
+            raise InvalidValue(
+                f"{path.name}: the header has {len(header)} columns (this file has at most "
+                f"{len(CSV_COLUMNS)} kinds; {MAX_CSV_COLUMNS} at the very most)"
+            )
         missing = [c for c in ("nhs_number", "destination") if c not in header]
         if missing:
             raise InvalidValue(f"{path.name}: header lacks required column(s) {', '.join(missing)}")
-        twice = sorted({h for h in header if header.count(h) > 1})
+        twice = sorted(h for h, n in Counter(header).items() if n > 1)
         if twice:
             raise InvalidValue(f"{path.name}: column(s) {', '.join(twice)} appear more than once")
         unknown = [h for h in header if h not in CSV_COLUMNS]

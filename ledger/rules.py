@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ledger.errors import CustodyError
 from ledger.ids import check_nhs_number
 from ledger.studies import StudyCount
+from ledger.text import NAME_MAX, NOTE_MAX, text_problem
 
 KINDS = ("cd", "dvd", "usb")
 EXCEPTIONS = {
@@ -115,12 +116,22 @@ def exception_recorded(reg: Registration, ctx: Context) -> list[str]:
     return problems
 
 
+def free_text_safe(reg: Registration, _ctx: Context) -> list[str]:
+    """Who approved an exception, and why, hold no control or text-direction characters."""
+    fields = (
+        ("approved by", reg.approved_by, NAME_MAX),
+        ("reason", reg.exception_reason, NOTE_MAX),
+    )
+    return [p for what, value, limit in fields if value and (p := text_problem(value, what, limit))]
+
+
 REGISTRATION_RULES: list[Rule] = [
     nhs_number_valid,
     destination_known,
     kind_allowed,
     study_identifiers_wellformed,
     exception_recorded,
+    free_text_safe,
 ]
 
 

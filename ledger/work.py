@@ -22,6 +22,7 @@ from ledger.clock import check_time, parse_time, utcnow
 from ledger.errors import LedgerExists, LedgerNotFound, LedgerUnreachable, UnknownMedia
 from ledger.events import Event
 from ledger.ids import check_ods
+from ledger.text import OPERATOR_MAX, checked_text, organisation_texts
 
 DUPLICATE_WINDOW = timedelta(seconds=10)
 
@@ -73,7 +74,7 @@ class Work:
             at=at,
             recorded_at=self.clock(),
             site=site or self.home.code,
-            operator=operator,
+            operator=checked_text(operator, "operator", OPERATOR_MAX),
             detail=detail,
         )
 
@@ -117,6 +118,7 @@ class OpenLedger:
     ) -> Self:
         """Create a new ledger with its home organisation; refuses an existing one."""
         code = check_ods(code)
+        name, address = organisation_texts(name, address)
         engine = store.open_engine(target, create=True)
         with store.connect(engine) as conn:
             if store.home_code(conn) is not None:

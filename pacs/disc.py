@@ -194,6 +194,12 @@ def _read_medium(medium: _Medium, source: str) -> Disc:
     if dicomdir is not None:
         listed = _files_in_dicomdir(medium, dicomdir, by_canonical, problems)
     through_dicomdir = listed is not None
+    if listed is not None:
+        # A DICOM file the DICOMDIR does not mention: a viewer going by the index never shows it.
+        known = set(listed)
+        for name in names:
+            if name not in known and _has_dicm_marker(medium, name, problems):
+                problems.append(f"{name}: a DICOM file that DICOMDIR does not list (not counted)")
     if listed is None:
         listed = [name for name in names if _has_dicm_marker(medium, name, problems)]
     studies = _collect_studies(medium, listed, problems)

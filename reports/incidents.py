@@ -19,6 +19,7 @@ from ledger import queries
 from ledger.api import Ledger
 from ledger.clock import london
 from ledger.errors import InvalidValue
+from ledger.ids import parse_tracking
 from ledger.reasons import INCIDENT_REASONS
 from ledger.transitions import Status
 from reports.calendar import london_days
@@ -46,6 +47,7 @@ COLUMNS = [
     "destination",
     "urgent",
     "encrypted",
+    "tracking",
     "nhs_number",
     "accession",
     "study_uid",
@@ -326,6 +328,14 @@ def _a(words: str) -> str:
     return f"{'an' if words[0] in 'aeiouAEIU' else 'a'} {words}"
 
 
+def _tracked(r: pd.Series) -> str:
+    """The parcel's tracking reference, where one was recorded: where a trace starts."""
+    ref = r.get("tracking")
+    if not isinstance(ref, str) or not ref:
+        return ""
+    return f" It was sent by tracked delivery, reference {parse_tracking(ref).grouped}."
+
+
 def what(r: pd.Series, ctx: Basis) -> str:
     """A factual description with no patient identifiers: organisations, times, steps."""
     kind = _KIND.get(str(r.get("kind")), "disc")
@@ -338,7 +348,7 @@ def what(r: pd.Series, ctx: Basis) -> str:
     reason = r["reason"]
     if reason == "lost":
         sent = f", dispatched {_when(r['dispatched_at'])}," if _known(r["dispatched_at"]) else ""
-        return f"{lead}{sent} was recorded lost {_when(r['lost_at'])}."
+        return f"{lead}{sent} was recorded lost {_when(r['lost_at'])}.{_tracked(r)}"
     if reason == "overdue-receipt":
         limit = t.overdue_receipt_urgent if r.get("urgent") else t.overdue_receipt
         got = r["received_at"]
@@ -349,7 +359,7 @@ def what(r: pd.Series, ctx: Basis) -> str:
         )
         return (
             f"{lead}, dispatched {_when(r['dispatched_at'])}, was not received "
-            f"within {limit} working days; {after}"
+            f"within {limit} working days; {after}{_tracked(r)}"
         )
     if reason == "import-failed":
         return f"Importing {disc} into PACS failed {_when(r['import_failed_at'])}."

@@ -17,6 +17,7 @@ from ledger.api import Ledger
 from ledger.clock import LONDON, london
 from ledger.errors import CustodyError, InvalidValue
 from ledger.events import Action
+from ledger.ids import parse_tracking
 from ledger.queries import MediaRecord
 from ledger.reasons import INCIDENT_REASONS
 from ledger.transitions import MediaState
@@ -168,6 +169,11 @@ def _actions(record: MediaRecord, chosen: str, incident_at: datetime) -> tuple[s
             f"Password recorded as sent by {s.password_via}, {london(s.password_sent_at)}."
             if s.password_sent_at
             else "No password is recorded as sent."
+        )
+    if s.tracking and chosen in ("lost", "overdue-receipt"):
+        actions.append(
+            f"Trace the parcel with the carrier: tracking reference "
+            f"{parse_tracking(s.tracking).grouped}."
         )
     actions.append("Reporter to add: who was contacted, and what was done to recover the images.")
     return tuple(actions)

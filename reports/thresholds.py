@@ -28,6 +28,7 @@ class Thresholds:
     overdue_receipt_urgent: int = 2
     # Password-not-sent: flagged once more than this many working days pass without one.
     password_within: int = 1
+    handover_unacknowledged: int = 1
 
 
 _HELP = {
@@ -40,6 +41,8 @@ _HELP = {
     "overdue_receipt": "incident overdue-receipt: dispatched, not received",
     "overdue_receipt_urgent": "  the same, for an urgent medium",
     "password_within": "incident password-not-sent: no password within this many after dispatch",
+    "handover_unacknowledged": "unreconciled handover-unacknowledged: handed to the patient, "
+    "no signed form",
 }
 
 

@@ -32,6 +32,7 @@ COLUMNS = [
     "nhs_number",
     "accession",
     "study_uid",
+    "tracking",
 ]
 
 
@@ -87,6 +88,22 @@ def unexpected_arrival(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     return _findings(rows, ctx, "unexpected-arrival", "received_at", None)
 
 
+def handover_unacknowledged(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
+    """Handed to the patient unencrypted, and no signed acknowledgement recorded (any status).
+
+    Counted from the registration, where the exception was recorded; it clears when
+    `custody handover` records the signature.
+    """
+    rows = media[(media["exception"] == "patient-handover") & media["acknowledged_at"].isna()]
+    return _findings(
+        rows,
+        ctx,
+        "handover-unacknowledged",
+        "registered_at",
+        ctx.thresholds.handover_unacknowledged,
+    )
+
+
 def expected_not_arrived(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     """Announced by a partner's manifest as dispatched to us, not received (receipt thresholds)."""
     t = ctx.thresholds
@@ -135,6 +152,7 @@ def import_failed(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
 
 RULES: list[tuple[str, Rule]] = [
     ("unexpected-arrival", unexpected_arrival),
+    ("handover-unacknowledged", handover_unacknowledged),
     ("not-dispatched", not_dispatched),
     ("expected-not-arrived", expected_not_arrived),
     ("not-received", not_received),
@@ -157,7 +175,9 @@ def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.Data
         media = media_frame(queries.open_media(conn, patient=True))
     ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
-    facts = media[["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS]]
+    facts = media[
+        ["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS, "tracking"]
+    ]
     report = findings.merge(facts, on="media_id", how="left")
     order = {code: i for i, code in enumerate(UNRECONCILED_REASONS)}
     report = report.assign(_order=report["reason"].map(order))

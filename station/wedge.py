@@ -11,10 +11,11 @@ screen first and opens the ledger afterwards.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,7 @@ _NO_SITE = (
     "ledger unreachable and this station has no site set, so nothing can be queued "
     "(custody station-config --site CODE)"
 )
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 # While offline, how often a scan tries the ledger again before queueing.
 RETRY_EVERY = timedelta(seconds=15)
 
@@ -129,6 +131,25 @@ def read_line(raw: str, prefix: str = "", suffix: str = "") -> ScannedLine:
     if s10_shaped(code):
         return Tracking(code)
     return Code(code)
+
+
+def scanner_lines(stream: io.BufferedIOBase, size: int = 4096) -> Iterator[bytes]:
+    """The lines a scanner sends down a pipe, each as soon as it ends.
+
+    CR, LF and CRLF all end a line: scanners are set to send any of them, and a bare CR must
+    not merge two codes into one. A CRLF split across two reads ends one line, not two.
+    """
+    pending = b""
+    after_cr = False
+    # read1: whatever has arrived, so a line is handled as soon as it ends.
+    while chunk := stream.read1(size):
+        if after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        after_cr = chunk.endswith(b"\r")
+        *done, pending = _LINE_END.split(pending + chunk)
+        yield from done
+    if pending:
+        yield pending
 
 
 def badge_code(operator: str) -> str:
@@ -222,6 +243,11 @@ class Station:
             return
         self.ledger, self.offline = ledger, None
         self.settings = replace(self.settings, site=site)
+
+    @property
+    def can_queue(self) -> bool:
+        """Whether a scan can wait in the journal while offline: only with a site to record."""
+        return self.settings.site is not None
 
     def _go_offline(self, reason: str) -> None:
         self.offline = reason

@@ -19,6 +19,13 @@ PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")
 NHS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for a PostgreSQL database is marked `postgres` (`-m "not postgres"`)."""
+    for item in items:
+        if "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 class Clock:
     """A clock the test moves by hand."""
 

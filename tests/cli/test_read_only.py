@@ -88,6 +88,7 @@ READS = [
 ]
 
 
+@pytest.mark.slow
 @needs_mount
 @pytest.mark.parametrize("what", ["folder", "file"])
 def test_reads_work_and_writes_say_read_only(archived: Path, tmp_path: Path, what: str) -> None:

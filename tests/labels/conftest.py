@@ -75,3 +75,11 @@ def rasterise(pdf: Path, dpi: int = 300) -> list[Image.Image]:
             pages.append(page.convert("L"))
         file.unlink()
     return pages
+
+
+def zxing_codes(image: Image.Image) -> set[str]:
+    """The Code 128 barcodes zxing-cpp finds in an image: a second, independent decoder."""
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.Code128)
+    return {b.text for b in found}

@@ -131,3 +131,11 @@ def test_the_demo_partners_long_names_fit_every_template_with_every_extra(name: 
             patient_ref="H1234567",
         )
         assert render_label(content, TEMPLATES[name]).code == content.media_id
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_second_decoder_reads_every_template(name: str) -> None:
+    from tests.labels.conftest import zxing_codes
+
+    rendered = render_label(worst_case(), TEMPLATES[name])
+    assert zxing_codes(rendered.image) == {rendered.code}

@@ -18,17 +18,19 @@ from labels.errors import (
 from labels.render import mm_to_px, render_label
 from labels.sheets import place_on_sheets, write_labels
 from labels.templates import TEMPLATES, slot_origin_mm
-from tests.labels.conftest import labels_for, needs_pdftoppm, rasterise
+from tests.labels.conftest import labels_for, needs_pdftoppm, rasterise, zxing_codes
 
 TOLERANCE_MM = 0.2
 PX_PER_MM = 300 / 25.4
 
 
 def decoded(pages: list[Image.Image]) -> set[str]:
-    """Every media ID on the pages."""
+    """Every media ID on the pages, as pyzbar (what the product uses) and zxing-cpp both read."""
     found: set[str] = set()
     for page in pages:
-        found |= media_ids_in(decode_codes(page))
+        ours = media_ids_in(decode_codes(page))
+        assert ours == zxing_codes(page), "the two decoders disagree"
+        found |= ours
     return found
 
 
@@ -131,9 +133,23 @@ def test_an_offset_off_the_sheet_writes_nothing(tmp_path: Path, dx: float, dy: f
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_largest_offsets_that_fit_are_accepted() -> None:
-    place_on_sheets(TEMPLATES["avery-l7160"], 21, offset_x_mm=-7.25, offset_y_mm=15.15)
-    place_on_sheets(TEMPLATES["avery-l7163"], 14, offset_x_mm=4.65, offset_y_mm=-15.15)
+@pytest.mark.parametrize(
+    ("name", "count", "dx", "dy"),
+    [("avery-l7160", 21, -7.25, 15.15), ("avery-l7163", 14, 4.65, -15.15)],
+)
+def test_the_largest_offsets_that_fit_are_accepted(
+    name: str, count: int, dx: float, dy: float
+) -> None:
+    t = TEMPLATES[name]
+    placed = place_on_sheets(t, count, offset_x_mm=dx, offset_y_mm=dy)
+    assert len(placed) == count and {p.page for p in placed} == {0}
+    # Every label still on the A4 page (210 x 297 mm), to the hundredth of a mm.
+    assert min(p.x_mm for p in placed) >= -0.005 and min(p.y_mm for p in placed) >= -0.005
+    assert max(p.x_mm for p in placed) + t.width_mm <= 210.005
+    assert max(p.y_mm for p in placed) + t.height_mm <= 297.005
+    # A tenth of a millimetre more is off the sheet.
+    with pytest.raises(LabelOffSheet):
+        place_on_sheets(t, count, offset_x_mm=dx + (0.1 if dx > 0 else -0.1), offset_y_mm=dy)
 
 
 @pytest.mark.parametrize("start", [0, 22, -1])

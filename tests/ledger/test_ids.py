@@ -142,3 +142,64 @@ def test_ods_codes(code: str) -> None:
 def test_bad_ods_codes(code: str) -> None:
     with pytest.raises(InvalidOdsCode):
         check_ods(code)
+
+
+# -- against independent references (#12) ---------------------------------------------------
+
+
+@settings(max_examples=500)
+@given(ods_codes, serials)
+def test_check_character_is_iso_7064_mod_37_2_as_python_stdnum_computes_it(
+    ods: str, serial: int
+) -> None:
+    from stdnum.iso7064 import mod_37_2
+
+    body = f"{ods}{serial:08d}"
+    expected = mod_37_2.calc_check_digit(body)
+    assert serial_is_usable(ods, serial) == (expected != "*")
+    if expected != "*":
+        assert str(make_media_id(ods, serial)) == body + expected
+
+
+@settings(max_examples=500)
+@given(st.text(MOD37_ALPHABET, min_size=2, max_size=16))
+def test_validity_agrees_with_python_stdnum(text: str) -> None:
+    from stdnum.iso7064 import mod_37_2
+
+    assert mod37_2_valid(text) == mod_37_2.is_valid(text)
+
+
+def modulus_11_check_digit(nine: str) -> int | None:
+    """The NHS number check digit, written out from the NHS Data Dictionary: weights 10 down
+    to 2, 11 minus the remainder mod 11; 11 becomes 0; 10 means no valid number."""
+    total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    return 0 if check == 11 else None if check == 10 else check
+
+
+def test_modulus_11_on_the_published_example() -> None:
+    assert modulus_11_check_digit("943476591") == 9  # 943 476 5919, the Data Dictionary's
+
+
+@settings(max_examples=500)
+@given(st.text("0123456789", min_size=9, max_size=9).filter(lambda nine: nine >= "312"))
+def test_nhs_numbers_accepted_exactly_when_modulus_11_says(nine: str) -> None:
+    # Below 312 is Scotland's CHI range: see the next test.
+    check = modulus_11_check_digit(nine)
+    for last in "0123456789":
+        number = nine + last
+        if check is not None and int(last) == check:
+            assert check_nhs_number(number) == number
+        else:
+            with pytest.raises(InvalidNhsNumber):
+                check_nhs_number(number)
+
+
+def test_a_chi_number_must_also_start_with_a_date() -> None:
+    # 010 000 000 2 passes Modulus 11 but is in the CHI range (010 101 0000 to 311 299 9999),
+    # whose first six digits are a date of birth (DDMMYY): 01 00 00 is none, so it is refused.
+    assert modulus_11_check_digit("010000000") == 2
+    with pytest.raises(InvalidNhsNumber, match="check digit"):
+        check_nhs_number("0100000002")
+    assert modulus_11_check_digit("010190000") == 7
+    assert check_nhs_number("0101900007") == "0101900007"  # born 1 Jan 1990

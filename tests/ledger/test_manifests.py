@@ -1,4 +1,4 @@
-"""Two organisations, two ledgers (SQLite sender, PostgreSQL receiver): a full round trip."""
+"""Two organisations, two ledgers (SQLite sender; SQLite and PostgreSQL receiver): round trips."""
 
 from __future__ import annotations
 
@@ -49,8 +49,16 @@ def _digest(doc: dict[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_round_trip_between_two_ledgers(sender: str, pg_url: str, tmp_path: Path) -> None:
-    receiver = pg_url
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def receiver_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The receiver's ledger: SQLite (so the round trip never needs a server), and PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "rxh.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_round_trip_between_two_ledgers(sender: str, receiver_db: str, tmp_path: Path) -> None:
+    receiver = receiver_db
     as_json, as_csv = tmp_path / "rgt-rxh.json", tmp_path / "rgt-rxh.csv"
     out = ok(sender, "manifest", "export", "--to", "RXH", "-o", str(as_json))
     assert out.startswith(f"wrote 3 media for RXH to {as_json} (json)\ndigest ")
@@ -79,7 +87,7 @@ def test_round_trip_between_two_ledgers(sender: str, pg_url: str, tmp_path: Path
     csv_lines = as_csv.read_text().splitlines()
     assert csv_lines[0] == "# custody-manifest/1"
     assert f"# digest: {manifest['digest']}" not in csv_lines  # made later: another created_at
-    assert csv_lines[8] == ",".join(MEDIA_COLUMNS)
+    assert csv_lines[8] == ",".join((*MEDIA_COLUMNS, "tracking"))
     assert len(csv_lines) == 12
 
     # The receiver loads the CSV, then the JSON of the same media: the second changes nothing.
@@ -190,6 +198,32 @@ def test_since_and_csv_digest(sender: str, tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text(text.replace(",dvd,", ",cd,"))
     refused = custody(sender, "manifest", "import", str(tmp_path / "m.csv"))
     assert refused.stderr.startswith("error: m.csv: content does not match its digest")
+
+
+def test_a_parcels_tracking_reference_travels_in_the_manifest(sender: str, tmp_path: Path) -> None:
+    from ledger.manifests import read_file
+
+    # A manifest from before tracking references (no such column) still reads and verifies.
+    before, old = tmp_path / "before.csv", tmp_path / "old.csv"
+    ok(sender, "manifest", "export", "--to", "RXH", "-o", str(before))
+    lines = before.read_text().splitlines()
+    assert lines[8].endswith(",tracking") and all(row.endswith(",") for row in lines[9:])
+    old.write_text("\n".join([*lines[:8], *(row[: row.rindex(",")] for row in lines[8:])]) + "\n")
+    assert read_file(old) == read_file(before)
+
+    ok(sender, "scan", "dispatch", "RGT00000001E", "--tracking", "AB123456785GB")
+    as_json, as_csv = tmp_path / "m.json", tmp_path / "m.csv"
+    ok(sender, "manifest", "export", "--to", "RXH", "-o", str(as_json))
+    ok(sender, "manifest", "export", "--to", "RXH", "-o", str(as_csv))
+    manifest = json.loads(as_json.read_text())
+    assert [m.get("tracking") for m in manifest["media"]] == ["AB123456785GB", None, None]
+    assert manifest["digest"] == _digest(manifest)
+    assert read_file(as_csv).media == read_file(as_json).media
+    receiver = str(tmp_path / "rxh.db")
+    ok(receiver, "init", "--org", "RXH", "--name", "Brighton")
+    ok(receiver, "org", "add", "RGT", "--name", "Cambridge")
+    ok(receiver, "manifest", "import", str(as_csv))
+    assert "tracking     AB 1234 5678 5 GB" in ok(receiver, "show", "RGT00000001E")
 
 
 def test_manifest_after_an_unexpected_arrival(sender: str, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ APPEND_ONLY_TRIGGERS = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database on each backend."""
     if request.param == "sqlite":

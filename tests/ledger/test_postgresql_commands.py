@@ -10,7 +10,7 @@ import pytest
 from tests.cli_helpers import NHS, custody, ok
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A ledger location on each backend."""
     if request.param == "sqlite":

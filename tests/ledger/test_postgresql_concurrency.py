@@ -17,7 +17,7 @@ OWN = 4  # media each station alone dispatches and then receives
 SHARED = 6  # media every station dispatches at the same moment
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A ledger location on each backend."""
     if request.param == "sqlite":

@@ -119,6 +119,19 @@ def test_register_from_disc_refuses_another_patients_nhs_number(
     assert json.loads(cli("list", "--json").stdout) == []
 
 
+def test_register_from_a_disc_of_two_patients_is_refused(cli: Any, tmp_path: Path) -> None:
+    first, second = synthetic_patients(2)
+    studies = [make_study(first, (("CT", 1),)), make_study(second, (("MR", 1),))]
+    disc = write_fileset(studies, tmp_path / "cd")
+    result = cli("register", "--to", "RXH", "--from-disc", str(disc))
+    # Both NHS numbers are named, in the order the disc lists its studies.
+    named = sorted(result.stderr.split("(NHS ")[-1].split(")")[0].split(", "))
+    assert (result.exit_code, named) == (1, sorted([first[0], second[0]]))
+    assert result.stderr.startswith("error: the disc holds studies of 2 patients (NHS ")
+    assert result.stderr.endswith("): one medium is for one patient\n")
+    assert json.loads(cli("list", "--json").stdout) == []
+
+
 def test_register_from_disc_with_a_hospital_number_needs_nhs(cli: Any, tmp_path: Path) -> None:
     disc = write_fileset([make_study(("H123456", "DOE^JAN"), (("DX", 1),))], tmp_path / "cd")
     result = cli("register", "--to", "RXH", "--from-disc", str(disc))

@@ -123,6 +123,24 @@ def test_file_listed_in_dicomdir_but_missing(tmp_path: Path, studies: list[Synth
     assert sum(s.instance_count for s in disc.studies) == 10
 
 
+def test_dicom_file_the_dicomdir_does_not_list_is_a_problem(
+    tmp_path: Path, studies: list[SyntheticStudy]
+) -> None:
+    folder = write_fileset(studies[:1], tmp_path / "cd")
+    extra = folder / "EXTRA" / "IM00001"
+    extra.parent.mkdir()
+    extra.write_bytes(to_bytes(studies[1].instances[0]))
+    (folder / "README.TXT").write_text("not DICOM: no problem")
+
+    disc = read_disc(folder)
+
+    assert disc.read_through_dicomdir
+    assert disc.problems == (
+        "EXTRA/IM00001: a DICOM file that DICOMDIR does not list (not counted)",
+    )
+    _assert_complete(disc.studies, studies[:1])
+
+
 def test_lower_case_names_of_a_mounted_cd_still_match(
     tmp_path: Path, studies: list[SyntheticStudy]
 ) -> None:

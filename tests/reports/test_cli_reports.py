@@ -20,12 +20,15 @@ def custody(tmp_path: Path, *args: str) -> tuple[int, str]:
 def test_unreconciled_csv_exactly(book: Book, tmp_path: Path) -> None:
     media_id = book.register("2025-12-23 10:00", urgent=True)
     book.scan("dispatch", media_id, "2025-12-24 09:30")
+    book.ledger.attach_tracking([media_id], "AB123456785GB", operator="clerk")
     nhs, accession, uid = book.patients[media_id]
     code, out = custody(tmp_path, "report", "unreconciled", "--as-of", "2025-12-29", "-f", "csv")
     assert code == 0
     assert out.splitlines() == [
-        "media_id,reason,status,since,working_days,destination,urgent,nhs_number,accession,study_uid",
-        f"{media_id},not-received,dispatched,2025-12-24 09:30,1,RGN,True,{nhs},{accession},{uid}",
+        "media_id,reason,status,since,working_days,destination,urgent,nhs_number,accession,"
+        "study_uid,tracking",
+        f"{media_id},not-received,dispatched,2025-12-24 09:30,1,RGN,True,{nhs},{accession},{uid},"
+        "AB123456785GB",
     ]
 
 

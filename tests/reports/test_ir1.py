@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cli.main import app
+from reports.incidents import incidents
 from reports.ir1 import draft, draft_text
 from reports.thresholds import Thresholds
 from tests.reports.conftest import Book, uk
@@ -96,3 +98,22 @@ def test_cli_transfer_records_a_hash_chained_event(book: Book, tmp_path: Path) -
     assert code == 1 and "error: destination RGT is the home organisation" in out
     code, out = custody(tmp_path, "transfer", "--to", "RGN", "--route", "fax")
     assert code == 2
+
+
+def test_a_lost_or_overdue_discs_tracking_reference_is_in_its_report_and_draft(
+    book: Book,
+) -> None:
+    lost = lost_unencrypted(book)
+    book.ledger.attach_tracking([lost], "AB123456785GB", operator="post", at=uk("2026-01-05 10:00"))
+    late = book.register("2026-01-05 09:00")
+    book.scan("dispatch", late, "2026-01-05 10:00")
+    book.ledger.attach_tracking([late], "DPD 15501234567890", operator="post")
+    d = draft(book.ledger, lost, Thresholds())
+    assert d.description.endswith("It was sent by tracked delivery, reference AB 1234 5678 5 GB.")
+    assert "Trace the parcel with the carrier: tracking reference AB 1234 5678 5 GB." in d.actions
+    overdue = draft(book.ledger, late, Thresholds(), reason="overdue-receipt")
+    assert "reference DPD 15501234567890." in overdue.description
+    report = incidents(book.ledger, date(2026, 2, 2), Thresholds(), since=date(2026, 1, 1))
+    tracking = {(r.media_id, r.reason): r.tracking for r in report.itertuples(index=False)}
+    assert tracking[(lost, "lost")] == "AB123456785GB"
+    assert tracking[(late, "overdue-receipt")] == "DPD 15501234567890"

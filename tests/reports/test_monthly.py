@@ -152,3 +152,20 @@ def test_a_voided_transfer_is_not_counted(january: Book) -> None:
     assert r.routes.set_index("route").loc["NHSmail", "transfers"] == 0
     assert r.trend.set_index("month").loc["2026-01", "electronic"] == 2
     assert r.partners.set_index("partner").loc["Total", "electronic"] == 2
+
+
+def test_the_month_end_digest_of_a_month_with_events(book: Book) -> None:
+    """Recorded during January, then more in February: January's digest is the head as it
+    stood at the end of January, as `verify` printed it then."""
+    book.now[0] = uk("2026-01-05 09:30")
+    first = book.register("2026-01-05 09:00")
+    book.now[0] = uk("2026-01-30 16:00")
+    book.scan("dispatch", first, "2026-01-30 15:00")
+    book.now[0] = uk("2026-01-31 23:59")
+    printed_at_month_end = book.ledger.verify_chain()
+    book.now[0] = uk("2026-02-01 00:01")
+    book.scan("receive", first, "2026-02-01 00:00", site="RGN")
+    book.now[0] = uk("2026-02-03 12:00")
+    r = report(book)
+    assert (r.events, r.head) == (2, printed_at_month_end.head)
+    assert printed_at_month_end.events == 2 and book.ledger.verify_chain().events == 3

@@ -106,6 +106,7 @@ def test_rows_carry_patient_identifiers_for_the_pacs_team(
         "nhs_number",
         "accession",
         "study_uid",
+        "tracking",
     ]
 
 
@@ -227,3 +228,36 @@ def test_working_days_use_the_year_each_step_falls_in(book: Book) -> None:
     assert row["reason"] == "not-received"
     # 25 and 26 Dec 2024 and every 2025 bank holiday are off: the 2024 calendar is needed.
     assert row["working_days"] == by_hand(date(2024, 12, 20), date(2026, 1, 9))
+
+
+def test_an_unacknowledged_handover_is_flagged_then_clears(book: Book) -> None:
+    handed = book.register("2026-01-09 10:00", encrypted=False, exception="patient-handover")
+    book.scan("dispatch", handed, "2026-01-09 11:00")  # Fri
+    book.scan("receive", handed, "2026-01-09 16:00", site="RGN")
+    book.scan("to-pacs", handed, "2026-01-09 16:30", site="RGN")
+    book.scan("imported", handed, "2026-01-09 17:00", site="RGN")  # closed, yet unsigned
+
+    def rows(day: date, thresholds: Thresholds | None = None) -> dict[str, tuple[str, str, int]]:
+        df = unreconciled(book.ledger, day, thresholds or Thresholds())
+        return {
+            r.media_id: (r.reason, r.status, r.working_days) for r in df.itertuples(index=False)
+        }
+
+    assert handed not in rows(date(2026, 1, 11))  # Sun: no working day since Friday yet
+    assert rows(date(2026, 1, 12))[handed] == ("handover-unacknowledged", "imported", 1)
+    assert handed not in rows(date(2026, 1, 12), Thresholds(handover_unacknowledged=2))
+    book.ledger.acknowledge_handover(handed, acknowledged_by="Jane Doe", operator="desk")
+    assert handed not in rows(date(2026, 1, 12))
+
+
+def test_an_unacknowledged_handover_comes_before_its_other_reasons(book: Book) -> None:
+    handed = book.register("2026-01-05 10:00", encrypted=False, exception="patient-handover")
+    day = date(2026, 1, 9)  # 4 working days later: not dispatched either
+
+    def reasons() -> list[str]:
+        df = unreconciled(book.ledger, day, Thresholds())
+        return df[df["media_id"] == handed]["reason"].tolist()
+
+    assert reasons() == ["handover-unacknowledged"]
+    book.ledger.acknowledge_handover(handed, acknowledged_by="J Doe", operator="desk")
+    assert reasons() == ["not-dispatched"]

@@ -81,3 +81,33 @@ def test_config_round_trip(tmp_path: Path) -> None:
     path.write_text('sight = "RGT"\n')
     with pytest.raises(StationConfigError, match="unknown setting"):
         station_config.load(path)
+
+
+class Chunks:
+    """A pipe that delivers exactly these reads."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = list(chunks)
+
+    def read1(self, _size: int) -> bytes:
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        (b"A1\rB2\nC3\r\nD4",),  # every ending in one read, the last line unended
+        (b"A1\r", b"B2\n", b"C3\r", b"\nD4"),  # a CRLF split across two reads is one ending
+        (b"A", b"1\rB2", b"\nC3\r\n", b"D4\r\n"),
+    ],
+)
+def test_cr_lf_and_crlf_each_end_one_line(chunks: tuple[bytes, ...]) -> None:
+    from station.wedge import scanner_lines
+
+    assert list(scanner_lines(Chunks(*chunks))) == [b"A1", b"B2", b"C3", b"D4"]  # type: ignore[arg-type]
+
+
+def test_two_bare_crs_are_an_empty_line_between() -> None:
+    from station.wedge import scanner_lines
+
+    assert list(scanner_lines(Chunks(b"A1\r\rB2\r"))) == [b"A1", b"", b"B2"]  # type: ignore[arg-type]

@@ -96,4 +96,8 @@ def test_offline_without_a_site_refuses_rather_than_guess(site: Site) -> None:
         site.env, "--db", UNREACHABLE, "scan", "dispatch", stdin=f"{site.media[0]}\n".encode()
     )
     assert run.out.startswith("REFUSED ledger unreachable and this station has no site set")
+    # It says so from the start, and never that scans are queued.
+    assert run.err.startswith("offline - cannot reach the ledger")
+    assert "this station has no site set, so scans cannot be queued and each is refused" in run.err
+    assert "queued" not in run.err.replace("cannot be queued", "")
     assert not site.journal.exists()

@@ -134,3 +134,10 @@ def test_one_tracking_code_goes_on_every_disc_of_its_parcel(site: Site) -> None:
     }
     listed = json.loads(custody(site.env, "list", "--json", check=True).out)
     assert {r["media_id"]: r["tracking"] for r in listed}[parcel[0]] == "AB123456785GB"
+
+
+def test_a_bare_cr_ends_a_line_as_lf_and_crlf_do(site: Site) -> None:
+    # Three scanners' settings in one run: CR, LF, CRLF. No two codes merge into one.
+    stdin = f"{site.media[0]}\r{site.media[1]}\n{site.media[2]}\r\n".encode()
+    run = custody(site.env, "scan", "dispatch", stdin=stdin)
+    assert run.out.splitlines() == [f"OK {m} dispatched" for m in site.media[:3]]
