@@ -337,6 +337,8 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "import_failed_at": at("import-failed"),
                 "import_partial_at": None,
                 "import_check": None,
+                "tracking": None,
+                "acknowledged_at": None,
                 "returned_at": at("returned"),
                 "destroyed_at": None,
                 "lost_at": at("lost"),

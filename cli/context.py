@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from ledger.accounts import Accounts
     from ledger.api import Ledger
 
 
@@ -27,3 +28,10 @@ def ledger_target(ctx: typer.Context) -> str:
 def default_operator() -> str:
     """Who is scanning: CUSTODY_OPERATOR, else the OS user."""
     return os.environ.get("CUSTODY_OPERATOR") or getpass.getuser()
+
+
+def open_accounts(ctx: typer.Context) -> Accounts:
+    """The accounts of this command's ledger."""
+    from ledger.accounts import Accounts
+
+    return Accounts(open_ledger(ctx).engine)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.app import app
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
 
 
 @app.command()
@@ -17,7 +21,7 @@ def demo(
 ) -> None:
     """Build a synthetic ledger (a hospital, six partners, three months of media) and reports."""
     from demo.report_examples import add_examples, write_reports
-    from demo.synthetic import build_demo
+    from demo.synthetic import add_demo_accounts, build_demo
     from ledger.api import Ledger
     from ledger.clock import utcnow
 
@@ -25,6 +29,7 @@ def demo(
     clock = [utcnow()]
     ledger = Ledger.open(str(s.db_path), clock=lambda: clock[0])
     transfers, filed, closed = add_examples(ledger, clock)
+    people = add_demo_accounts(ledger)
     check = ledger.verify_chain()
     typer.echo(f"demo ledger: {s.db_path}")
     typer.echo(f"  {s.organisations} organisations, {s.media} media, {check.events} events")
@@ -38,11 +43,16 @@ def demo(
     for path in write_reports(ledger, directory):
         typer.echo(f"  {path}")
     demo_labels(s.db_path, directory)
+    demo_handover_form(ledger, directory)
     typer.echo("try:")
     typer.echo(f"  custody --db {s.db_path} list --status lost")
     typer.echo(f"  custody --db {s.db_path} report unreconciled")
     typer.echo(f"  custody --db {s.db_path} report incidents")
     typer.echo(f"  custody --db {s.db_path} verify")
+    typer.echo("the web app (then open http://127.0.0.1:8000/ and sign in):")
+    typer.echo(f"  custody --db {s.db_path} serve")
+    for name, role, password in people:
+        typer.echo(f"  {name:<11} password {password}  ({role})")
 
 
 def demo_labels(db_path: Path, directory: Path) -> None:
@@ -68,3 +78,16 @@ def demo_labels(db_path: Path, directory: Path) -> None:
     typer.echo(f"labels for the {media} waiting for one (not recorded as labelled):")
     typer.echo(f"  {sheet}")
     typer.echo(f"  {roll}")
+
+
+def demo_handover_form(ledger: Ledger, directory: Path) -> None:
+    """The handover form of one disc handed to its patient, to see what the desk prints."""
+    from labels.handover import write_handover_form
+
+    handed = [r for r in ledger.list_media() if r["exception"] == "patient-handover"]
+    if not handed:
+        return
+    facts = ledger.handover_facts(handed[-1]["media_id"])
+    path = write_handover_form(directory / "handover-form.pdf", **facts._asdict())
+    typer.echo(f"handover form for {facts.media_id} (an unencrypted disc handed to its patient):")
+    typer.echo(f"  {path}")

@@ -19,10 +19,13 @@ from cli import (  # noqa: F401
     orgs,
     pacs,
     registration,
+    remind,
     report,
     scan,
+    serve,
     station,
     transfer,
+    users,
     verify,
 )
 from cli.app import app

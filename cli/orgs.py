@@ -54,3 +54,18 @@ def org_list(
         return
     for o in orgs:
         typer.echo(f"{o.code:<5}  {o.name}{'  (home)' if o.home else ''}")
+
+
+@org_app.command("edit")
+def org_edit(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="ODS code of the organisation."),
+    name: str = typer.Option(None, "--name", help="A new name."),
+    address: str = typer.Option(None, "--address", help='A new postal address ("" clears it).'),
+    email: str = typer.Option(
+        None, "--email", help='Its custody mailbox, for reminders of overdue receipts ("" clears).'
+    ),
+) -> None:
+    """Change an organisation's name, address or custody mailbox."""
+    org = open_ledger(ctx).edit_org(code, name=name, address=address, email=email)
+    typer.echo(f"{org.code} {org.name}: {org.address or 'no address'}, {org.email or 'no email'}")

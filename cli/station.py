@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 import typer
 
 from cli.app import app
+from cli.context import open_accounts
 from cli.formats import scan_line
 from ledger.clock import london, utcnow
 from ledger.errors import CustodyError
@@ -558,9 +559,16 @@ def _source_name(ctx: Any, name: str) -> str:
 
 @app.command("station-sheet")
 def station_sheet(
+    ctx: typer.Context,
     out: Path = typer.Option(None, "-o", "--output", help="The PDF to write."),
     operators: list[str] = typer.Option(
         None, "--operator", help="Also print this operator's badge (repeatable)."
+    ),
+    badges: list[str] = typer.Option(
+        None,
+        "--badge",
+        help="Issue a new sign-in badge for this web account and print it; its earlier badge "
+        "stops working (repeatable).",
     ),
     as_list: bool = typer.Option(False, "--list", help="Print the codes instead of a PDF."),
 ) -> None:
@@ -569,6 +577,11 @@ def station_sheet(
     from station.wedge import sheet_entries
 
     entries = sheet_entries(operators or [])
+    if badges:
+        if not as_list and out is None:
+            raise InvalidValue("give the PDF to write with -o FILE (or --list to see the codes)")
+        accounts = open_accounts(ctx)
+        entries += [(accounts.issue_badge(name), f"sign in: {name}") for name in badges]
     if as_list:
         for code, caption in entries:
             typer.echo(f"{code:<20} {caption}")

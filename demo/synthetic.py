@@ -362,6 +362,16 @@ def _incoming(ledger: Ledger, rng: random.Random, clock: list[datetime], now: da
             ledger.scan(action, media_id, operator=rng.choice(who), at=at)
 
 
+def _tracking_ref(rng: random.Random) -> str:
+    """A parcel's reference: mostly Royal Mail Special Delivery (UPU S10), some a courier's."""
+    from ledger.ids import s10_check_digit
+
+    if rng.random() < 0.15:
+        return f"DPD {rng.randint(10**13, 10**14 - 1)}"
+    serial = f"{rng.randint(0, 10**8 - 1):08d}"
+    return f"ZW{serial}{s10_check_digit(serial)}GB"
+
+
 def _partial_import(media_id: str, step: _Step) -> Event:
     """What `custody pacs verify` records when the PACS holds fewer images than the disc."""
     return Event(
@@ -402,6 +412,8 @@ def build_demo(
     timeline.sort(key=lambda x: (x[0], x[1]))
 
     media_of: dict[int, str] = {}
+    # Parcels and signatures draw from their own stream, so the rest of the demo is unchanged.
+    post = random.Random(seed + 17)
     for recorded, _order, plan, step in timeline:
         clock[0] = recorded
         if step is None:
@@ -409,6 +421,13 @@ def build_demo(
                 [plan.registration], operator=rng.choice(ADMINS), at=plan.registered_at
             )
             media_of[id(plan)] = states[0].media_id
+            if plan.registration.exception == "patient-handover" and post.random() < 0.8:
+                ledger.acknowledge_handover(
+                    states[0].media_id,
+                    acknowledged_by=post.choice(["J. Smith", "A. Khan", "M. Brown", "P. Evans"]),
+                    relationship=post.choice(["patient", "patient", "parent", "carer"]),
+                    operator=post.choice(ADMINS),
+                )
             continue
         media_id = media_of[id(plan)]
         if step.action == "import-partial":
@@ -424,6 +443,10 @@ def build_demo(
             )
             continue
         ledger.scan(step.action, media_id, site=step.site, operator=step.who, at=step.at)
+        if step.action == "dispatch" and post.random() < 0.7:
+            ledger.attach_tracking(
+                [media_id], _tracking_ref(post), operator=step.who, site=step.site, at=step.at
+            )
         if rng.random() < 0.03:  # the scanner read twice
             ledger.scan(
                 step.action,
@@ -458,3 +481,18 @@ def build_demo(
         anomalies=sum(1 for r in rows if r["anomalies"]),
         exceptions=sum(1 for r in rows if r["exception"]),
     )
+
+
+def add_demo_accounts(ledger: Ledger) -> list[tuple[str, str, str]]:
+    """One web account per role, each with a new random password: (name, role, password)."""
+    import secrets
+
+    from ledger.accounts import ROLES, Accounts
+
+    accounts = Accounts(ledger.engine, clock=ledger.clock)
+    made = []
+    for role in ROLES:
+        password = "demo-" + secrets.token_urlsafe(9)
+        accounts.add(role, roles=[role], password=password, email=f"{role}@demo.nhs.net")
+        made.append((role, role, password))
+    return made

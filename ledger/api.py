@@ -58,6 +58,14 @@ class Ledger(OpenLedger):
         with self.unit() as work:
             return organisations.add_org(work, code, name, address)
 
+    def edit_org(self, code: str, **changes: str | None) -> Org:
+        """Change an organisation's name, address or custody mailbox ("" clears them)."""
+        with self.unit() as work:
+            changed = organisations.edit_org(work, code, **changes)
+        if changed.home:
+            self._home = None  # read again: its name or address changed
+        return changed
+
     def organisations(self) -> list[Org]:
         """Every organisation, home first."""
         with self.reading() as conn:

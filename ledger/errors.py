@@ -145,6 +145,22 @@ class PermissionDenied(CustodyError):
     """The database account may not do this (a station account that may only scan and read)."""
 
 
+class UnknownAccount(CustodyError):
+    """An account name that does not exist."""
+
+
+class AccountExists(CustodyError):
+    """An account added twice."""
+
+
+class WeakPassword(CustodyError):
+    """A password that is too short, too long or too common."""
+
+
+class SignInRefused(CustodyError):
+    """A sign-in that did not succeed: wrong password, disabled, locked, or too soon."""
+
+
 class InvalidTrackingRef(CustodyError):
     """A parcel tracking reference that is empty, too long, or an S10 code with a wrong check."""
 

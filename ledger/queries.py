@@ -198,6 +198,30 @@ def touched_media(
     return Rows(names, rows)
 
 
+def find_media(
+    conn: sa.Connection,
+    *,
+    media_id: str | None = None,
+    accession: str | None = None,
+    nhs_number: str | None = None,
+    limit: int = 50,
+) -> Rows:
+    """Media by exact media ID, accession or NHS number (indexed); patient columns included.
+
+    Callers that show the result to someone who may not see patient identifiers drop them.
+    """
+    stmt = _media_select(True).order_by(M.c.media_id.desc()).limit(limit)
+    if media_id:
+        stmt = stmt.where(M.c.media_id == media_id)
+    if accession:
+        stmt = stmt.where(M.c.accession == accession)
+    if nhs_number:
+        stmt = stmt.where(M.c.nhs_number == nhs_number)
+    if not (media_id or accession or nhs_number):
+        return Rows(_columns(True), [])
+    return Rows(_columns(True), [tuple(r) for r in conn.execute(stmt)])
+
+
 def medium(conn: sa.Connection, code: str) -> Rows:
     """One medium, as the projection holds it, with its patient identifiers."""
     state = media_record(conn, code).state
@@ -296,6 +320,11 @@ def ir1_records(conn: sa.Connection) -> Rows:
             )
     rows.sort(key=lambda r: r[3])
     return Rows(("media_id", "reason", "action", "at", "ref", "note", "operator"), rows)
+
+
+def head(conn: sa.Connection) -> tuple[int, str]:
+    """The number of events and the chain's head digest: it moves with every event recorded."""
+    return store.head(conn)
 
 
 def organisation_names(conn: sa.Connection) -> dict[str, str]:

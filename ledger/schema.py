@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0007"
 
 
 class Setting(SQLModel, table=True):
@@ -29,6 +29,8 @@ class Organisation(SQLModel, table=True):
     name: str
     address: str | None = None
     home: bool = False
+    # The partner's custody mailbox: reminders of its overdue receipts go here (migration 0007).
+    email: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -62,8 +64,9 @@ class MediaRow(SQLModel, table=True):
     urgent: bool = False
     encrypted: bool = True
     exception: str | None = None
-    nhs_number: str | None = None
-    accession: str | None = None
+    # Indexed for the web app's search (migration 0006).
+    nhs_number: str | None = Field(default=None, index=True)
+    accession: str | None = Field(default=None, index=True)
     study_uid: str | None = None
     status: str = Field(index=True)
     status_at: str | None = None
@@ -113,6 +116,54 @@ class ChainHead(SQLModel, table=True):
     seq: int = 0
     count: int = 0
     hash: str = Field(max_length=64)
+
+
+class AccountRow(SQLModel, table=True):
+    """A person who signs in to the web app; their name is the operator of what they record.
+
+    Accounts are not events: they are changed in place (password, roles, lock-out counters).
+    """
+
+    __tablename__ = "accounts"
+    name: str = Field(primary_key=True, max_length=40)
+    email: str | None = None
+    roles: str  # comma-separated, from ledger.accounts.ROLES
+    password_hash: str
+    disabled: bool = False
+    created_at: str = Field(max_length=27)
+    failures: int = 0
+    last_failure_at: str | None = Field(default=None, max_length=27)
+    locked_until: str | None = Field(default=None, max_length=27)
+    # Bumped by sign-out, a new password or disabling: every older session cookie stops working.
+    session_epoch: int = 0
+    # SHA-256 of the badge secret (a random code, so no salt or slow hash is needed).
+    badge_hash: str | None = Field(default=None, unique=True, max_length=64)
+    badge_issued_at: str | None = Field(default=None, max_length=27)
+
+
+class SignInRow(SQLModel, table=True):
+    """A sign-in, sign-out or failed sign-in: when, who (as typed), from where."""
+
+    __tablename__ = "sign_ins"
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(index=True, max_length=27)
+    name: str
+    address: str | None = None
+    outcome: str = Field(max_length=20)
+    detail: str | None = None
+
+
+class ReminderRow(SQLModel, table=True):
+    """One item of a reminder e-mail sent to one recipient on one day (`custody remind`).
+
+    What was sent is kept so that running the reminders twice on a day sends nothing new.
+    """
+
+    __tablename__ = "reminders_sent"
+    day: str = Field(primary_key=True, max_length=10)
+    recipient: str = Field(primary_key=True)
+    item: str = Field(primary_key=True)
+    sent_at: str = Field(max_length=27)
 
 
 APPEND_ONLY_SQLITE = [

@@ -589,7 +589,9 @@ def organisation(conn: Connection, code: str) -> Any:
 def home_organisation(conn: Connection) -> Any:
     """The home organisation's row; None if this database is not a ledger (yet)."""
     try:
-        return conn.execute(sa.select(ORGS).where(ORGS.c.home == sa.true())).first()
+        # Only the columns of every schema: `db upgrade` reads the home first.
+        columns = (ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home)
+        return conn.execute(sa.select(*columns).where(ORGS.c.home == sa.true())).first()
     except (sa.exc.OperationalError, sa.exc.ProgrammingError):
         return None
 
@@ -599,6 +601,11 @@ def home_code(conn: Connection) -> str | None:
     if not sa.inspect(conn).has_table("settings"):
         return None
     return conn.execute(sa.select(SETTINGS.c.value).where(SETTINGS.c.key == "home")).scalar()
+
+
+def update_organisation(conn: Connection, code: str, values: dict[str, Any]) -> None:
+    """Change an organisation's columns."""
+    conn.execute(sa.update(ORGS).where(ORGS.c.code == code).values(**values))
 
 
 def add_organisation(

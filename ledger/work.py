@@ -34,6 +34,7 @@ class Org(NamedTuple):
     name: str
     address: str | None
     home: bool
+    email: str | None = None  # its custody mailbox, for reminders of overdue receipts
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,10 @@ class WorkingCalendar:
         out[known] = np.maximum(counts, 0)
         return out
 
+    def is_working_day(self, day: date) -> bool:
+        """Is `day` a working day (not a weekend or bank holiday)?"""
+        return bool(np.is_busday(np.datetime64(day, "D"), holidays=self._holidays))
+
     def reached(self, since: Days, n: int | npt.NDArray[np.int64]) -> Days:
         """The day on which `n` working days have elapsed since each `since` day (NaT stays)."""
         since = np.asarray(since, dtype="datetime64[D]")

@@ -197,7 +197,7 @@ def _location(row: pd.Series, names: dict[str, str]) -> str:
     return f"{org(row['issuer'])} (sender)"
 
 
-def _external(d: Ir1Draft) -> str:
+def external_reporting(d: Ir1Draft) -> str:
     """What the form's external-reporting box should say, with the ICO clock where it runs."""
     if d.data_breach and d.ico_deadline is not None:
         return (
@@ -236,7 +236,7 @@ def draft_text(d: Ir1Draft) -> str:
         f"Suggested initial harm grading: {d.harm}",
         "",
         "External reporting:",
-        f"  {_external(d)}",
+        f"  {external_reporting(d)}",
         "",
         "People affected (patient details, this section only):",
         *(f"  {k}: {v}" for k, v in d.patient),
@@ -292,7 +292,11 @@ def draft_html(d: Ir1Draft) -> str:
         )
         + box("Immediate action taken (no patient identifiers)", f"<ul>{actions}</ul>")
         + box("Suggested initial harm grading", f"<p>{e(d.harm)}</p>")
-        + box("External reporting", f"<p>{e(_external(d))}</p>", "breach" if d.data_breach else "")
+        + box(
+            "External reporting",
+            f"<p>{e(external_reporting(d))}</p>",
+            "breach" if d.data_breach else "",
+        )
         + box(
             "People affected: patient details (this section only)", f"<dl>{patient}</dl>", "patient"
         )

@@ -169,17 +169,59 @@ def flag(media: pd.DataFrame, ctx: Basis) -> pd.DataFrame:
     return findings.drop_duplicates("media_id", keep="first")
 
 
-def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
-    """`report unreconciled`: outstanding media, oldest first within each reason."""
+# The threshold each reason is flagged at: (setting, setting for an urgent medium); None: at once.
+LIMITS: dict[str, tuple[str, str] | None] = {
+    "unexpected-arrival": None,
+    "handover-unacknowledged": ("handover_unacknowledged", "handover_unacknowledged"),
+    "not-dispatched": ("not_dispatched", "not_dispatched"),
+    "expected-not-arrived": ("not_received", "not_received_urgent"),
+    "not-received": ("not_received", "not_received_urgent"),
+    "not-sent-to-pacs": ("not_sent_to_pacs", "not_sent_to_pacs"),
+    "not-imported": ("not_imported", "not_imported_urgent"),
+    "import-failed": None,
+}
+
+
+def limit(reason: str, urgent: bool, thresholds: Thresholds) -> int | None:
+    """The working days after which `reason` flags a medium (None: flagged at once)."""
+    names = LIMITS[reason]
+    if names is None:
+        return None
+    value: int = getattr(thresholds, names[1] if urgent else names[0])
+    return value
+
+
+def worklist(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
+    """The unreconciled report with what the PACS desk's list also shows: each medium's
+    partner (its destination if we sent it, else its sender) and the threshold it passed."""
     with ledger.reading() as conn:
         media = media_frame(queries.open_media(conn, patient=True))
+        home = queries.home_code(conn)
     ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
     facts = media[
-        ["media_id", "status", "destination", "urgent", *queries.PATIENT_COLUMNS, "tracking"]
+        [
+            "media_id",
+            "status",
+            "issuer",
+            "destination",
+            "urgent",
+            *queries.PATIENT_COLUMNS,
+            "tracking",
+        ]
     ]
     report = findings.merge(facts, on="media_id", how="left")
     order = {code: i for i, code in enumerate(UNRECONCILED_REASONS)}
     report = report.assign(_order=report["reason"].map(order))
     report = report.sort_values(["_order", "since", "media_id"], kind="stable")
-    return report[COLUMNS].reset_index(drop=True)
+    report["partner"] = report["destination"].where(report["issuer"] == home, report["issuer"])
+    report["threshold"] = [
+        limit(r, bool(u), thresholds)
+        for r, u in zip(report["reason"], report["urgent"], strict=True)
+    ]
+    return report.drop(columns="_order").reset_index(drop=True)
+
+
+def unreconciled(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
+    """`report unreconciled`: outstanding media, oldest first within each reason."""
+    return worklist(ledger, as_of, thresholds)[COLUMNS]

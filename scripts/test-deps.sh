@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages that only the tests need (the set-up installs what users need).
 set -euo pipefail
-packages=(poppler-utils tmux orthanc orthanc-dicomweb genisoimage iproute2)
+# chromium: the web app's browser tests drive Debian's build through Playwright (no download).
+packages=(poppler-utils tmux orthanc orthanc-dicomweb genisoimage iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

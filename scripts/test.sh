@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/test-deps.sh
-.venv/bin/ruff check ledger pacs station labels reports demo cli tests bench
+.venv/bin/ruff check ledger pacs station labels reports demo cli web tests bench
 .venv/bin/mypy
 # The package map, pyproject.toml [tool.importlinter]: a wrong import names the rule it breaks.
 .venv/bin/lint-imports --no-cache

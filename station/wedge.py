@@ -266,8 +266,14 @@ class Station:
             self.parcel, self._parcel_queued = [], False
             return Outcome("command", line.action, reason=f"now scanning: {line.action}")
         if isinstance(line, Badge):
-            self.settings = replace(self.settings, operator=line.operator)
-            return Outcome("operator", action, reason=f"operator: {line.operator}")
+            operator = self._badge_operator(line)
+            if operator is None:
+                # A web account's secret badge must never become an operator name in the ledger.
+                return self._count(
+                    Outcome("refused", action, reason="sign-in badge not known to this ledger")
+                )
+            self.settings = replace(self.settings, operator=operator)
+            return Outcome("operator", action, reason=f"operator: {operator}")
         if isinstance(line, Tracking):
             return self._count(self._track(line.text))
         outcome = self._count(self._scan(line.text))
@@ -339,6 +345,17 @@ class Station:
             return Outcome("refused", s.action, code, reason=str(exc))
         self.parcel, self._parcel_queued = [], False
         return Outcome("queued", s.action, code, reason=ref.grouped, parcel=parcel)
+
+    def _badge_operator(self, badge: Badge) -> str | None:
+        """Who a badge names: a station badge its name; an account's sign-in badge its owner."""
+        from ledger.accounts import Accounts, is_sign_in_badge
+
+        code = BADGE_PREFIX + badge.operator.upper()
+        if not is_sign_in_badge(code):
+            return badge.operator
+        if self.ledger is None or self.offline:
+            return None
+        return Accounts(self.ledger.engine).badge_owner(code)
 
     def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome.kind] += 1

@@ -111,3 +111,19 @@ def test_the_form_is_a_pdf(tmp_path: Path) -> None:
         "error: the handover form is a PDF: give an output ending .pdf\n",
     )
     assert not out.exists()
+
+
+def test_the_demo_prints_the_form_of_a_disc_handed_to_its_patient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.demo import demo_handover_form
+
+    db = tmp_path / "l.db"
+    media_id = handover_disc(db)
+    ledger = Ledger.open(str(db))
+    demo_handover_form(ledger, tmp_path)
+    assert capsys.readouterr().out.splitlines() == [
+        f"handover form for {media_id} (an unencrypted disc handed to its patient):",
+        f"  {tmp_path / 'handover-form.pdf'}",
+    ]
+    assert (tmp_path / "handover-form.pdf").read_bytes().startswith(b"%PDF")

@@ -261,3 +261,14 @@ def test_an_unacknowledged_handover_comes_before_its_other_reasons(book: Book) -
     assert reasons() == ["handover-unacknowledged"]
     book.ledger.acknowledge_handover(handed, acknowledged_by="J Doe", operator="desk")
     assert reasons() == ["not-dispatched"]
+
+
+def test_every_reason_has_its_threshold_named() -> None:
+    from reports.thresholds import Thresholds
+    from reports.unreconciled import LIMITS, RULES, limit
+
+    assert [code for code, _ in RULES] == list(LIMITS)
+    t = Thresholds()
+    assert limit("not-imported", True, t) == t.not_imported_urgent
+    assert limit("not-imported", False, t) == t.not_imported
+    assert limit("import-failed", False, t) is None

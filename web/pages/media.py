@@ -1,0 +1,117 @@
+"""A medium's page: its record, the timeline of events (who, where, when), and what may be
+done from it: correct an event with a reason, record the password sent, reprint the label."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
+
+from web import library
+from web.app import Visit, page, refusal, route
+from web.library import CustodyError
+
+
+def _media_id(visit: Visit) -> str:
+    raw: str = visit.request.path_params["media_id"]
+    return raw.removesuffix(".json")
+
+
+async def _show(visit: Visit, message: str | None = None, error: str | None = None) -> Response:
+    try:
+        data = await run_in_threadpool(
+            library.media_view,
+            visit.ledger,
+            _media_id(visit),
+            patient=visit.can("see-patient-identifiers"),
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return refusal(visit, 404, str(exc))
+    data.update(
+        message=message,
+        error=error,
+        routes=library.PASSWORD_ROUTES,
+        can_correct=visit.can("media-correct"),
+        can_password=visit.can("media-password-sent"),
+        can_label=visit.can("media-label"),
+    )
+    return visit.render("media.html", data, status=400 if error else 200)
+
+
+@page("media")
+async def media(visit: Visit) -> Response:
+    """The record and its timeline (`/media/MEDIA_ID`, or `.json`)."""
+    return await _show(visit)
+
+
+def _back(media_id: str, note: str) -> Response:
+    return RedirectResponse(f"/media/{quote(media_id)}?done={quote(note)}", status_code=303)
+
+
+@page("media-correct")
+async def correct(visit: Visit) -> Response:
+    """Void one of its events, with a reason; the signed-in user is who corrected it."""
+    try:
+        await run_in_threadpool(
+            library.correct,
+            visit.ledger,
+            visit.field("event_id"),
+            reason=visit.field("reason"),
+            operator=visit.user,
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return _back(_media_id(visit), "correction recorded")
+
+
+@page("media-password-sent")
+async def password_sent(visit: Visit) -> Response:
+    """Record that (and how) its password went separately; never the password itself."""
+    try:
+        await run_in_threadpool(
+            library.password_sent,
+            visit.ledger,
+            _media_id(visit),
+            via=visit.field("via"),
+            to=visit.field("to"),
+            operator=visit.user,
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return _back(_media_id(visit), "password route recorded")
+
+
+@page("media-label")
+async def label(visit: Visit) -> Response:
+    """Its label as a PDF (one Brother 62 x 29 mm label), recorded as a reprint."""
+    try:
+        name, pdf = await run_in_threadpool(
+            library.label_pdf, visit.ledger, _media_id(visit), operator=visit.user
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """/media/MEDIA_ID(.json) and its forms."""
+    return [
+        route("/media/{media_id}", media, methods=["GET"]),
+        route("/media/{media_id}/correct", correct, methods=["POST"]),
+        route("/media/{media_id}/password-sent", password_sent, methods=["POST"]),
+        route("/media/{media_id}/label", label, methods=["POST"]),
+    ]

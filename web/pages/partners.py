@@ -1,0 +1,83 @@
+"""Discs from partners: expected (a manifest announced them) and unexpected arrivals; a
+partner's manifest or receipts file uploaded; ours exported for a partner as a download."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from web import backoffice, library
+from web.app import Visit, page, route
+from web.library import CustodyError
+
+
+async def _show(
+    visit: Visit,
+    *,
+    imported: dict[str, object] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    data = await run_in_threadpool(backoffice.partners, visit.ledger, visit.settings, visit.reports)
+    data.update(imported=imported, error=error)
+    return visit.render("partners.html", data, status=status)
+
+
+@page("partners")
+async def partners(visit: Visit) -> Response:
+    """`/partners` (or `.json`): expected and unexpected discs, uploads and exports."""
+    return await _show(visit)
+
+
+@page("partners-import")
+async def upload(visit: Visit) -> Response:
+    """A partner's manifest (JSON or CSV) or receipts file: the CLI's checks, all or nothing."""
+    sent = visit.form.get("file") if visit.form is not None else None
+    if not isinstance(sent, UploadFile) or not sent.filename:
+        return await _show(visit, error="choose a manifest or receipts file", status=400)
+    data = await sent.read()
+    try:
+        imported = await run_in_threadpool(
+            backoffice.import_partner_file, visit.ledger, data, sent.filename, operator=visit.user
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=f"nothing imported: {exc}", status=400)
+    return await _show(visit, imported=imported)
+
+
+@page("partners-export")
+async def export(visit: Visit) -> Response:
+    """`/partners/export?partner=RXH&kind=manifest|receipts&format=json|csv`: a download."""
+    params = visit.request.query_params
+    try:
+        name, data = await run_in_threadpool(
+            backoffice.export_partner_file,
+            visit.ledger,
+            params.get("partner", ""),
+            params.get("kind", "manifest"),
+            params.get("format", "json"),
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc), status=400)
+    media_type = "text/csv" if name.endswith(".csv") else "application/json"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """/partners(.json), its upload and its export."""
+    return [
+        route("/partners", partners, methods=["GET"]),
+        route("/partners.json", partners, methods=["GET"]),
+        route("/partners/import", upload, methods=["POST"]),
+        route("/partners/export", export, methods=["GET"]),
+    ]
