@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ledger import store
 from ledger.clock import from_text, to_text
-from ledger.errors import UnknownMedia
+from ledger.errors import InvalidValue, UnknownMedia
 from ledger.events import Action, Event
 from ledger.ids import check_ods, parse_media_id
 from ledger.transitions import MediaState, Status, effective, fold, voided_ids
@@ -367,6 +367,10 @@ def list_media(
     unexpected: bool = False,
 ) -> list[dict[str, Any]]:
     """Media from the projection, optionally by status, destination or unexpected arrival."""
+    if status and status not in {s.value for s in Status}:
+        raise InvalidValue(
+            f"{{field}} {status!r} is not one of {', '.join(Status)}", field="status"
+        )
     query = sa.select(M).order_by(M.c.media_id.desc())
     if unexpected:
         query = query.where(M.c.unexpected == sa.true())
