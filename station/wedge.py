@@ -15,7 +15,7 @@ import io
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -150,6 +150,26 @@ def scanner_lines(stream: io.BufferedIOBase, size: int = 4096) -> Iterator[bytes
         yield from done
     if pending:
         yield pending
+
+
+def parcel_problem(action: str, parcel: Sequence[str], ref: TrackingRef) -> str | None:
+    """Why a tracking code cannot go on the discs scanned before it, or None.
+
+    A parcel's tracking code follows its discs' dispatch scans (at the terminal station and
+    at the browser desk alike): not while scanning anything else, and not with no disc.
+    """
+    shown = f"tracking {ref.grouped}"
+    if action != Action.DISPATCH:
+        return (
+            f"{shown}: a parcel's tracking code goes after its discs' dispatch scans "
+            f"(now scanning {action})"
+        )
+    if not parcel:
+        return (
+            f"{shown}: no disc scanned for dispatch before it - scan the parcel's discs, "
+            "then its tracking code"
+        )
+    return None
 
 
 def badge_code(operator: str) -> str:
@@ -293,22 +313,9 @@ class Station:
         except InvalidTrackingRef as exc:
             return Outcome("refused", s.action, code, reason=str(exc))
         shown = f"tracking {ref.grouped}"
-        if s.action != Action.DISPATCH:
-            return Outcome(
-                "refused",
-                s.action,
-                code,
-                reason=f"{shown}: a parcel's tracking code goes after its discs' dispatch scans "
-                f"(now scanning {s.action})",
-            )
-        if not self.parcel:
-            return Outcome(
-                "refused",
-                s.action,
-                code,
-                reason=f"{shown}: no disc scanned for dispatch before it - scan the parcel's "
-                "discs, then its tracking code",
-            )
+        problem = parcel_problem(s.action, self.parcel, ref)
+        if problem:
+            return Outcome("refused", s.action, code, reason=problem)
         parcel = tuple(self.parcel)
         if self.ledger is not None and not self.offline and not self._parcel_queued:
             try:

@@ -13,6 +13,15 @@ from cli.main import app
 from ledger.api import Ledger
 from tests.pg import fresh_database, require_server
 
+# What this session collected and ran, for the hazard log's check (which runs last).
+from tests.safety.outcomes_plugin import (  # noqa: F401
+    last_the_hazard_log_check,
+    pytest_collection_finish,
+    pytest_deselected,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+)
+
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]
 # Valid NHS numbers from the never-issued (synthetic) 999 range.
@@ -24,6 +33,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pg_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+    last_the_hazard_log_check(items)
 
 
 class Clock:

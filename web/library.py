@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,15 +31,26 @@ from ledger.errors import (
     SignInRefused,
 )
 from ledger.events import SCAN_ACTIONS
-from ledger.ids import check_nhs_number, parse_media_id
+from ledger.handover import RELATIONSHIPS, acknowledgement_problem
+from ledger.ids import check_nhs_number, parse_media_id, parse_tracking
 from ledger.rules import EXCEPTIONS, KINDS, PASSWORD_ROUTES, Registration
 from ledger.transitions import MediaState
-from station.wedge import BADGE_PREFIX, COMMAND_CODES, Badge, Command, Noise, read_line
+from station.wedge import (
+    BADGE_PREFIX,
+    COMMAND_CODES,
+    Badge,
+    Command,
+    Noise,
+    Tracking,
+    parcel_problem,
+    read_line,
+)
 
 __all__ = [
     "EXCEPTIONS",
     "KINDS",
     "PASSWORD_ROUTES",
+    "RELATIONSHIPS",
     "ROLES",
     "Account",
     "Accounts",
@@ -53,9 +65,12 @@ SCAN_ACTION_NAMES: tuple[str, ...] = tuple(a.value for a in SCAN_ACTIONS)
 # What the post room may see of a medium (the Caldicott minimum to route a parcel).
 ROUTING_FIELDS = ("media_id", "destination", "status", "urgent")
 PATIENT_COLUMNS = ("nhs_number", "accession")
-PATIENT_DETAIL_KEYS = frozenset({"nhs_number", "accession", "study_uid", "studies"})
+# The signer of a handover form is the patient or someone close to them.
+PATIENT_DETAIL_KEYS = frozenset(
+    {"nhs_number", "accession", "study_uid", "studies", "acknowledged_by"}
+)
 
-Outcome = Literal["ok", "duplicate", "refused", "command", "signed-in"]
+Outcome = Literal["ok", "duplicate", "refused", "command", "signed-in", "tracking"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +87,7 @@ class DeskResult:
     reason: str | None = None
     notice: str | None = None  # amber: it counted, but look (misdelivered, unexpected, anomaly)
     account: Account | None = None
+    parcel: tuple[str, ...] = ()  # a tracking code: the discs it went on
 
     def as_json(self) -> dict[str, Any]:
         """The result as the desk's script reads it (no patient identifiers, ever)."""
@@ -86,6 +102,7 @@ class DeskResult:
             "reason": self.reason,
             "notice": self.notice,
             "operator": self.account.name if self.account else None,
+            "parcel": list(self.parcel),
         }
 
 
@@ -120,11 +137,13 @@ def scan_line(
     address: str | None,
     event_id: str | None = None,
     at: str | None = None,
+    parcel: Sequence[str] = (),
 ) -> DeskResult:
     """One line from the desk's scanner, read as the terminal station reads it.
 
     `event_id` and `at` come with a scan the browser queued while offline: it is recorded
-    once, with the time it was scanned.
+    once, with the time it was scanned. `parcel` is what the page scanned for dispatch since
+    its last tracking code: a tracking barcode goes on those discs.
     """
     if action not in SCAN_ACTION_NAMES:
         raise InvalidValue(f"{action!r} is not a scan action ({', '.join(SCAN_ACTION_NAMES)})")
@@ -144,6 +163,8 @@ def scan_line(
     when = parse_time(at, ledger.clock()) if at else None
     # As the terminal station checks its site when it starts: a site the ledger knows.
     where = ledger.org(site).code if site else None
+    if isinstance(line, Tracking):
+        return _track(ledger, line.text, action, parcel, where, operator, when)
     result = ledger.scan(
         action, line.text, site=where, operator=operator, at=when, event_id=event_id
     )
@@ -160,6 +181,32 @@ def scan_line(
         result.reason,
         _notice(state, action, result.anomaly) if outcome == "ok" else None,
     )
+
+
+def _track(
+    ledger: Ledger,
+    code: str,
+    action: str,
+    parcel: Sequence[str],
+    site: str | None,
+    operator: str,
+    when: datetime | None,
+) -> DeskResult:
+    """A parcel's tracking barcode at the desk: on every disc of `parcel`, by the station's rule."""
+    try:
+        ref = parse_tracking(code)
+        problem = parcel_problem(action, parcel, ref)
+        if problem:
+            return DeskResult("refused", action, code, reason=problem)
+        done = ledger.attach_tracking(
+            parcel, ref.text, site=site or None, operator=operator, at=when
+        )
+    except LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return DeskResult("refused", action, code, reason=str(exc))
+    discs = tuple(e.media_id for e in done.recorded) + tuple(done.already)
+    return DeskResult("tracking", action, code, reason=f"tracking {ref.grouped}", parcel=discs)
 
 
 # -- a medium ------------------------------------------------------------------------------
@@ -195,8 +242,15 @@ def media_view(ledger: Ledger, code: str, *, patient: bool) -> dict[str, Any]:
             "expected",
         )
     }
+    # The parcel's tracking reference routes it: the post room sees it too.
+    fields["tracking"] = parse_tracking(state.tracking).grouped if state.tracking else None
     if not patient:
-        fields = {k: v for k, v in fields.items() if k in (*ROUTING_FIELDS, "status_at")}
+        fields = {
+            k: v for k, v in fields.items() if k in (*ROUTING_FIELDS, "status_at", "tracking")
+        }
+    handover = acknowledgement_problem(state) is None
+    if handover:
+        fields["acknowledged_at"] = _shown(state.acknowledged_at)
     if patient:
         fields.update(
             nhs_number=state.nhs_number, accession=state.accession, study_uid=state.study_uid
@@ -222,6 +276,8 @@ def media_view(ledger: Ledger, code: str, *, patient: bool) -> dict[str, Any]:
         "events": timeline,
         "anomalies": anomalies,
         "encrypted": state.encrypted,
+        "dispatched": state.dispatched_at is not None,
+        "handover": handover,
     }
 
 
@@ -262,6 +318,33 @@ def label_pdf(ledger: Ledger, code: str, *, operator: str) -> tuple[str, bytes]:
         data = out.read_bytes()
     ledger.labelled([media_id], template="brother-62x29", file=name, operator=operator)
     return name, data
+
+
+def attach_tracking(ledger: Ledger, code: str, ref: str, *, operator: str) -> str:
+    """Attach a parcel's tracking reference to a dispatched medium; the reference as shown."""
+    done = ledger.attach_tracking([code], ref, operator=operator)
+    return done.ref.grouped
+
+
+def acknowledge_handover(
+    ledger: Ledger, code: str, *, acknowledged_by: str, relationship: str, operator: str
+) -> None:
+    """Record that the recipient of an unencrypted disc signed its handover form."""
+    ledger.acknowledge_handover(
+        code, acknowledged_by=acknowledged_by, relationship=relationship, operator=operator
+    )
+
+
+def handover_form_pdf(ledger: Ledger, code: str) -> tuple[str, bytes]:
+    """The handover form of an unencrypted disc handed to its recipient, as an A4 PDF."""
+    from labels.handover import write_handover_form
+
+    facts = ledger.handover_facts(code)
+    name = f"{facts.media_id}-handover-form.pdf"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / name
+        write_handover_form(out, **facts._asdict())
+        return name, out.read_bytes()
 
 
 # -- registration ----------------------------------------------------------------------------

@@ -31,6 +31,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "media-correct": frozenset({PACS_DESK}),
     "media-password-sent": frozenset({PACS_DESK}),
     "media-label": frozenset({POST_ROOM, PACS_DESK}),
+    # the parcel's tracking reference, after the fact; an unencrypted disc handed over (#17)
+    "media-tracking": frozenset({POST_ROOM, PACS_DESK}),
+    "media-handover-form": frozenset({PACS_DESK}),
+    "media-handover": frozenset({PACS_DESK}),
     # registration: patient identifiers are typed here
     "register": frozenset({PACS_DESK}),
     "register-csv": frozenset({PACS_DESK}),

@@ -146,7 +146,7 @@ def test_password_sent_is_recorded_never_the_password(ledger: Ledger) -> None:
     assert event.detail == {"via": "email", "to": "gp@nhs.net"}
     assert ledger.show(media_id).state.password_via == "email"
     # The error names the field, not a command-line flag: each front end names its own control.
-    with pytest.raises(InvalidValue, match="^via 'pigeon' is not one of") as refused:
+    with pytest.raises(InvalidValue, match=r"^via 'pigeon' is not one of") as refused:
         ledger.password_sent(media_id, via="pigeon", operator="admin")
     assert refused.value.field == "via"
     assert refused.value.shown("--via").startswith("--via 'pigeon'")

@@ -1,8 +1,9 @@
-"""A pytest plugin for the hazard-log check: what a nested pytest run collected and what it did.
+"""What a pytest session collected and what each test did, for the hazard-log check.
 
-Loaded with `-p tests.safety.outcomes_plugin` and CUSTODY_SAFETY_OUT set to a file name; at the
-end of the session it writes there, as JSON, {"collected": {node ID: [marker names]},
-"deselected": [node IDs], "outcomes": {node ID: {phase: outcome}}}.
+tests/conftest.py takes these hooks into every session, so tests/safety/test_hazard_log.py can
+read the outcomes of the tests the log names when they ran earlier in the same session (it runs
+last), and run only the rest in a pytest of its own. With CUSTODY_SAFETY_OUT set to a file
+name, the session also writes SEEN there as JSON when it ends.
 """
 
 from __future__ import annotations
@@ -10,10 +11,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
-_seen: dict[str, object] = {"collected": {}, "deselected": [], "outcomes": {}}
+
+class Seen(TypedDict):
+    """Node ID: marker names; node IDs deselected; node ID: {phase: outcome}."""
+
+    collected: dict[str, list[str]]
+    deselected: list[str]
+    outcomes: dict[str, dict[str, str]]
+
+
+SEEN: Seen = {"collected": {}, "deselected": [], "outcomes": {}}
 
 
 def _markers(item: pytest.Item) -> list[str]:
@@ -22,20 +33,26 @@ def _markers(item: pytest.Item) -> list[str]:
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
     for item in items:
-        _seen["collected"][item.nodeid] = _markers(item)  # type: ignore[index]
-        _seen["deselected"].append(item.nodeid)  # type: ignore[attr-defined]
+        SEEN["collected"][item.nodeid] = _markers(item)
+        if item.nodeid not in SEEN["deselected"]:
+            SEEN["deselected"].append(item.nodeid)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
-        _seen["collected"][item.nodeid] = _markers(item)  # type: ignore[index]
+        SEEN["collected"][item.nodeid] = _markers(item)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _seen["outcomes"].setdefault(report.nodeid, {})[report.when] = report.outcome  # type: ignore[attr-defined]
+    SEEN["outcomes"].setdefault(report.nodeid, {})[report.when] = report.outcome
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     target = os.environ.get("CUSTODY_SAFETY_OUT")
     if target:
-        Path(target).write_text(json.dumps(_seen))
+        Path(target).write_text(json.dumps(SEEN))
+
+
+def last_the_hazard_log_check(items: list[pytest.Item]) -> None:
+    """Moves tests/safety/ to the end of the run, after the tests the hazard log names."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/safety/"))

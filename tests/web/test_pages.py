@@ -24,7 +24,14 @@ def test_media_page_hides_patient_identifiers_from_the_post_room(
     assert m in page.text
     assert NHS[0] not in page.text and "ACC0" not in page.text
     data = post.get(f"/media/{m}.json").json()
-    assert set(data["media"]) == {"media_id", "destination", "status", "urgent", "status_at"}
+    assert set(data["media"]) == {
+        "media_id",
+        "destination",
+        "status",
+        "urgent",
+        "status_at",
+        "tracking",
+    }
     assert NHS[0] not in str(data)
     pacs = client_for("pacs-desk").get(f"/media/{m}.json").json()
     assert pacs["media"]["nhs_number"] == NHS[0]
@@ -161,3 +168,4 @@ def test_scan_at_an_unknown_site_refused(client_for: Client, site: Site) -> None
     )
     assert r.status_code == 400
     assert site.ledger.show(site.media[0]).state.status == "registered"
+

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.app import Visit, page, refusal, route
+from web.guard import Visit, page, refusal, route
 from web.library import CustodyError
 
 
@@ -39,13 +39,16 @@ async def desk(visit: Visit) -> Response:
 
 @page("scan-record")
 async def record(visit: Visit) -> Response:
-    """One line from the scanner (JSON: code, action, site; event_id and at when replayed)."""
+    """One line from the scanner (JSON: code, action, site; event_id and at when replayed;
+    parcel, the discs scanned for dispatch since the last tracking code)."""
     body = visit.json
 
     def text(key: str) -> str | None:
         value = body.get(key)
         return value if isinstance(value, str) else None
 
+    sent = body.get("parcel")
+    parcel = [p for p in sent if isinstance(p, str)][:100] if isinstance(sent, list) else []
     try:
         result = await run_in_threadpool(
             library.scan_line,
@@ -58,6 +61,7 @@ async def record(visit: Visit) -> Response:
             address=visit.address,
             event_id=text("event_id"),
             at=text("at"),
+            parcel=parcel,
         )
     except library.LedgerUnreachable:
         raise

@@ -1,5 +1,6 @@
 """A medium's page: its record, the timeline of events (who, where, when), and what may be
-done from it: correct an event with a reason, record the password sent, reprint the label."""
+done from it: correct an event with a reason, record the password sent, reprint the label,
+attach the parcel's tracking reference, print and record an unencrypted disc's handover form."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.app import Visit, page, refusal, route
+from web.guard import Visit, page, refusal, route
 from web.library import CustodyError
 
 
@@ -38,6 +39,9 @@ async def _show(visit: Visit, message: str | None = None, error: str | None = No
         can_correct=visit.can("media-correct"),
         can_password=visit.can("media-password-sent"),
         can_label=visit.can("media-label"),
+        can_track=visit.can("media-tracking"),
+        can_handover=visit.can("media-handover"),
+        relationships=library.RELATIONSHIPS,
     )
     return visit.render("media.html", data, status=400 if error else 200)
 
@@ -107,6 +111,61 @@ async def label(visit: Visit) -> Response:
     )
 
 
+@page("media-tracking")
+async def tracking(visit: Visit) -> Response:
+    """Attach its parcel's tracking reference to its dispatch (a Royal Mail S10 is checked)."""
+    try:
+        shown = await run_in_threadpool(
+            library.attach_tracking,
+            visit.ledger,
+            _media_id(visit),
+            visit.field("tracking"),
+            operator=visit.user,
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return _back(_media_id(visit), f"tracking {shown} recorded")
+
+
+@page("media-handover-form")
+async def handover_form(visit: Visit) -> Response:
+    """The A4 form its recipient signs: what it holds, that it is not encrypted, their part."""
+    try:
+        name, pdf = await run_in_threadpool(
+            library.handover_form_pdf, visit.ledger, _media_id(visit)
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@page("media-handover")
+async def handover(visit: Visit) -> Response:
+    """Record that its recipient signed the handover form (who, and who they are to the patient)."""
+    try:
+        await run_in_threadpool(
+            library.acknowledge_handover,
+            visit.ledger,
+            _media_id(visit),
+            acknowledged_by=visit.field("acknowledged_by"),
+            relationship=visit.field("relationship", "patient"),
+            operator=visit.user,
+        )
+    except library.LedgerUnreachable:
+        raise
+    except CustodyError as exc:
+        return await _show(visit, error=str(exc))
+    return _back(_media_id(visit), "signed handover form recorded")
+
+
 def routes() -> list[BaseRoute]:
     """/media/MEDIA_ID(.json) and its forms."""
     return [
@@ -114,4 +173,7 @@ def routes() -> list[BaseRoute]:
         route("/media/{media_id}/correct", correct, methods=["POST"]),
         route("/media/{media_id}/password-sent", password_sent, methods=["POST"]),
         route("/media/{media_id}/label", label, methods=["POST"]),
+        route("/media/{media_id}/tracking", tracking, methods=["POST"]),
+        route("/media/{media_id}/handover-form", handover_form, methods=["POST"]),
+        route("/media/{media_id}/handover", handover, methods=["POST"]),
     ]

@@ -20,10 +20,13 @@
   var audio = null;
   var flushing = false;
   var online = true;
+  // The discs scanned for dispatch since the last tracking code: the parcel being packed.
+  var parcel = [];
 
   // For tests and a hospital's own checks: every sound the page made, and the queue.
   var hook = (window.custodyDesk = {
-    beeps: [], shown: [], queued: queueCount, pending: function () { return queueAll(); }, flush: flush
+    beeps: [], shown: [], queued: queueCount, pending: function () { return queueAll(); }, flush: flush,
+    parcel: function () { return parcel.slice(); }
   });
 
   // -- sound: one beep when a scan counts, two when it does not --------------------------
@@ -64,6 +67,7 @@
   document.addEventListener("click", keepFocus);
   actionSelect.addEventListener("change", function () {
     showAction(actionSelect.value);
+    parcel = [];
     input.focus();
   });
   siteSelect.addEventListener("change", function () { input.focus(); });
@@ -78,7 +82,8 @@
   // -- showing a result --------------------------------------------------------------------
   var LOOKS = {
     ok: ["ok", "\u2714"], duplicate: ["warn", "!"], refused: ["bad", "\u2718"],
-    queued: ["warn", "!"], command: ["ok", "\u2714"], "signed-in": ["ok", "\u2714"]
+    queued: ["warn", "!"], command: ["ok", "\u2714"], "signed-in": ["ok", "\u2714"],
+    tracking: ["ok", "\u2714"]
   };
 
   function show(r) {
@@ -90,6 +95,7 @@
     else if (r.outcome === "duplicate") headline = "DUPLICATE " + (r.media_id || r.code);
     else if (r.outcome === "refused") headline = "REFUSED " + (r.media_id || r.code || "");
     else if (r.outcome === "command") headline = "Now scanning: " + r.action;
+    else if (r.outcome === "tracking") headline = r.reason;
     else headline = "Signed in: " + r.operator;
     result.className = "result " + tone;
     result.dataset.outcome = r.outcome;
@@ -97,8 +103,9 @@
     result.querySelector(".mark").textContent = tone === "warn" ? "!" : look[1];
     result.querySelector(".headline").textContent = headline;
     var extra = [r.destination ? "for " + r.destination : "", r.urgent ? "URGENT" : ""];
-    result.querySelector(".reason").textContent =
-      r.notice || r.reason || extra.filter(Boolean).join(" ");
+    if (r.outcome === "tracking") extra = ["on " + r.parcel.length + " discs: " + r.parcel.join(" ")];
+    result.querySelector(".reason").textContent = r.outcome === "tracking" ?
+      extra[0] : r.notice || r.reason || extra.filter(Boolean).join(" ");
     hook.shown.push({ outcome: r.outcome, at: performance.now(), headline: headline });
     if (r.outcome in counts) {
       counts[r.outcome] += 1;
@@ -106,7 +113,8 @@
     }
     var li = document.createElement("li");
     li.className = tone;
-    li.textContent = headline + (r.notice || r.reason ? " - " + (r.notice || r.reason) : "");
+    li.textContent = headline + (r.outcome === "tracking" ? " - " + extra[0] :
+      r.notice || r.reason ? " - " + (r.notice || r.reason) : "");
     lastScans.insertBefore(li, lastScans.firstChild);
     while (lastScans.children.length > 8) lastScans.removeChild(lastScans.lastChild);
     beep(r.outcome === "duplicate" || r.outcome === "refused" ? 2 : 1);
@@ -143,6 +151,7 @@
     });
   }
 
+  // `queued`: the scan sent from the queue, whose parcel was settled when it was queued.
   function answered(reply, queued) {
     var body = reply.body;
     if (reply.status === 401) {
@@ -154,7 +163,15 @@
       csrf = body.csrf;
       document.querySelectorAll("input[name=csrf]").forEach(function (f) { f.value = csrf; });
     }
-    if (body.outcome === "command") showAction(body.action);
+    if (body.outcome === "command") {
+      showAction(body.action);
+      parcel = [];
+    }
+    if (body.outcome === "tracking" && !queued) parcel = [];
+    var packed = !queued && (body.outcome === "ok" || body.outcome === "duplicate");
+    if (packed && body.action === "dispatch" && body.media_id && parcel.indexOf(body.media_id) < 0) {
+      parcel.push(body.media_id);
+    }
     if (body.outcome === "signed-in") {
       user = body.operator;
       document.getElementById("who").textContent = user;
@@ -173,10 +190,11 @@
   function handle(raw) {
     var scan = {
       code: raw, action: actionSelect.value, site: siteSelect.value,
-      event_id: uuid4(), at: new Date().toISOString(), operator: user
+      event_id: uuid4(), at: new Date().toISOString(), operator: user, parcel: parcel.slice()
     };
     if (!online) return offlineScan(scan);
-    return post({ code: scan.code, action: scan.action, site: scan.site, event_id: scan.event_id })
+    return post({ code: scan.code, action: scan.action, site: scan.site, event_id: scan.event_id,
+                  parcel: scan.parcel })
       .then(answered, function () { return offlineScan(scan); });
   }
 
@@ -191,6 +209,12 @@
       showAction(command);
       show({ outcome: "command", action: command });
       return Promise.resolve();
+    }
+    // A queued disc for dispatch is in the parcel (by its code: the server reads it when sent);
+    // a queued tracking code goes with the parcel it was scanned after.
+    if (scan.action === "dispatch") {
+      if (/^[A-Z]{2}[0-9]{9}[A-Z]{2}$/.test(normalised(scan.code))) parcel = [];
+      else if (parcel.indexOf(normalised(scan.code)) < 0) parcel.push(normalised(scan.code));
     }
     return queueAdd(scan).then(function () {
       show({ outcome: "queued", code: scan.code, action: scan.action, reason: "kept in this browser until the server answers" });
@@ -240,7 +264,8 @@
         if (i >= mine.length) return Promise.resolve(true);
         var s = mine[i];
         setOnline(true, mine.length - i);
-        return post({ code: s.code, action: s.action, site: s.site, event_id: s.event_id, at: s.at })
+        return post({ code: s.code, action: s.action, site: s.site, event_id: s.event_id, at: s.at,
+                      parcel: s.parcel || [] })
           .then(function (reply) {
             if (reply.status === 401 || reply.status === 403) return false;
             answered(reply, s);
