@@ -319,6 +319,45 @@ def ir1_records(ledger: Ledger) -> Rows:
     return Rows(("media_id", "reason", "action", "at", "ref", "note", "operator"), rows)
 
 
+_HEAD_SEQ = sa.select(store.HEAD.c.seq).where(store.HEAD.c.id == 1)
+# In chain order, so the database walks the newest events by their key (not a whole index).
+_CHANGED = (
+    sa.select(E.c.media_id)
+    .where(E.c.seq > sa.bindparam("seq"))
+    .order_by(E.c.seq)
+    .limit(sa.bindparam("limit"))
+)
+# More changed events than this since a report was built: treat everything as changed.
+MAX_CHANGES = 20_000
+
+
+def changes_since(ledger: Ledger, seq: int | None) -> tuple[int, set[str] | None]:
+    """The chain head's sequence number now, and the media with an event after `seq` (None:
+    every medium may have changed: `seq` is None, the chain is shorter than it, or more than
+    MAX_CHANGES events came since)."""
+    with store.connect(ledger.engine) as conn:
+        (now,) = store._run(conn, _HEAD_SEQ, {}).fetchone()
+        if seq is None or now < seq:
+            return int(now), None
+        if now == seq:
+            return int(now), set()
+        rows = store._run(conn, _CHANGED, {"seq": seq, "limit": MAX_CHANGES + 1}).fetchall()
+    if len(rows) > MAX_CHANGES:
+        return int(now), None
+    return int(now), {r[0] for r in rows}
+
+
+def media_rows(ledger: Ledger, media_ids: set[str], *, patient: bool = False) -> Rows:
+    """These media, as the projection holds them (whatever their status)."""
+    found: list[Any] = []
+    ids = sorted(media_ids)
+    with store.connect(ledger.engine) as conn:
+        for start in range(0, len(ids), 500):
+            stmt = _media_select(patient).where(M.c.media_id.in_(ids[start : start + 500]))
+            found += [tuple(r) for r in conn.execute(stmt)]
+    return Rows(_columns(patient), found)
+
+
 def head(ledger: Ledger) -> tuple[int, str]:
     """The number of events and the chain's head digest: it moves with every event recorded."""
     with store.connect(ledger.engine) as conn:

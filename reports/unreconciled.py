@@ -191,10 +191,21 @@ def limit(reason: str, urgent: bool, thresholds: Thresholds) -> int | None:
     return value
 
 
-def worklist(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFrame:
+def worklist(
+    ledger: Ledger, as_of: date, thresholds: Thresholds, media_ids: set[str] | None = None
+) -> pd.DataFrame:
     """The unreconciled report with what the PACS desk's list also shows: each medium's
-    partner (its destination if we sent it, else its sender) and the threshold it passed."""
-    media = media_frame(queries.open_media(ledger, patient=True))
+    partner (its destination if we sent it, else its sender) and the threshold it passed.
+
+    With `media_ids`, the rows of those media only (each medium's findings depend on it
+    alone, so a list can be brought up to date by recomputing the media that changed).
+    """
+    rows = (
+        queries.open_media(ledger, patient=True)
+        if media_ids is None
+        else queries.media_rows(ledger, media_ids, patient=True)
+    )
+    media = media_frame(rows)
     ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
     facts = media[
@@ -209,15 +220,20 @@ def worklist(ledger: Ledger, as_of: date, thresholds: Thresholds) -> pd.DataFram
         ]
     ]
     report = findings.merge(facts, on="media_id", how="left")
-    order = {code: i for i, code in enumerate(UNRECONCILED_REASONS)}
-    report = report.assign(_order=report["reason"].map(order))
-    report = report.sort_values(["_order", "since", "media_id"], kind="stable")
     home = queries.home_code(ledger)
     report["partner"] = report["destination"].where(report["issuer"] == home, report["issuer"])
     report["threshold"] = [
         limit(r, bool(u), thresholds)
         for r, u in zip(report["reason"], report["urgent"], strict=True)
     ]
+    return in_order(report)
+
+
+def in_order(report: pd.DataFrame) -> pd.DataFrame:
+    """Rows by reason (in UNRECONCILED_REASONS order), oldest step first, then media ID."""
+    order = {code: i for i, code in enumerate(UNRECONCILED_REASONS)}
+    report = report.assign(_order=report["reason"].map(order))
+    report = report.sort_values(["_order", "since", "media_id"], kind="stable")
     return report.drop(columns="_order").reset_index(drop=True)
 
 

@@ -11,4 +11,4 @@ bash scripts/test-deps.sh
 .venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -m "not orthanc" "$@"
 # Orthanc binds every interface, so its tests run in a network namespace with only loopback.
-bash scripts/netns.sh .venv/bin/python -m pytest -m orthanc tests/pacs
+bash scripts/netns.sh .venv/bin/python -m pytest -m orthanc tests/pacs tests/web/test_pacs_browser.py

@@ -11,4 +11,4 @@ from web.app import create_app
 
 def make() -> ASGIApp:
     """One worker's app over the ledger named by CUSTODY_DB."""
-    return create_app(os.environ["CUSTODY_DB"])
+    return create_app(os.environ["CUSTODY_DB"], warm=True)

@@ -10,11 +10,12 @@ answers for a page, and keeps patient identifiers off the pages that may not sho
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -39,7 +40,7 @@ SORTS = {
 }
 URGENCIES = ("urgent", "routine")
 # A page shows at most this many rows; the counts still cover every one.
-PAGE_ROWS = 500
+PAGE_ROWS = 200
 CHECK_BATCH = 25
 
 T = TypeVar("T")
@@ -58,32 +59,106 @@ class Settings:
         return load_thresholds(self.thresholds)
 
 
+# A report that takes longer than this to build is refreshed in the background when the
+# ledger changes, and its last answer shown meanwhile (the page says when it was computed).
+SLOW_BUILD_SECONDS = 1.0
+# More media changed than this since the worklist was built: build it again from scratch.
+MAX_DELTA_MEDIA = 5000
+
+
+class Worklist(NamedTuple):
+    """The worklist's rows, with its counts per reason and its partners (computed once)."""
+
+    frame: pd.DataFrame
+    counts: dict[str, int]
+    partners: list[str]
+
+
+@dataclass
+class _Entry:
+    head: tuple[int, str]
+    value: Any
+    seconds: float
+    refreshing: bool = False
+
+
 @dataclass
 class ReportCache:
-    """The last answer of each report, kept while the ledger's head and the day are the same.
+    """The reports' last answers, so that a page over a large ledger answers at once.
 
-    A report over a large ledger takes seconds; the worklist and dashboard are opened far
-    more often than the ledger changes. Any new event moves the head, so nothing stale is
-    shown: the next visit after a change computes the report again.
+    Two ways of staying current. The worklist is brought up to date on every visit: the media
+    with an event since it was built are recomputed and spliced in (each medium's findings
+    depend on it alone), so an outcome shows at once. Other reports are kept while the
+    ledger's head is unchanged; after a change, a quick one is built again at once, and a
+    slow one (over 1 s) is rebuilt in the background while its last answer is shown.
     """
 
-    entries: dict[Hashable, tuple[tuple[int, str], Any]] = field(default_factory=dict)
+    entries: dict[Hashable, _Entry] = field(default_factory=dict)
+    live: dict[Hashable, tuple[int, Worklist]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
-        """The cached answer for `key` at the ledger's head, or `build()`'s, kept."""
+        """The answer for `key`: cached at this head, or stale while a rebuild runs, or new."""
         head = queries.head(ledger)
         with self.lock:
             found = self.entries.get(key)
-        if found is not None and found[0] == head:
-            value: T = found[1]
-            return value
-        value = build()
+            if found is not None and found.head != head and found.seconds > SLOW_BUILD_SECONDS:
+                if not found.refreshing:
+                    found.refreshing = True
+                    threading.Thread(
+                        target=self._rebuild, args=(ledger, key, build), daemon=True
+                    ).start()
+                value: T = found.value
+                return value
+        if found is not None and found.head == head:
+            kept: T = found.value
+            return kept
+        return self._rebuild(ledger, key, build)
+
+    def _rebuild(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
+        head = queries.head(ledger)
+        started = time.perf_counter()
+        try:
+            value = build()
+        except Exception:
+            with self.lock:
+                if key in self.entries:
+                    self.entries[key].refreshing = False
+            raise
         with self.lock:
-            self.entries[key] = (head, value)
-            if len(self.entries) > 64:
+            self.entries[key] = _Entry(head, value, time.perf_counter() - started)
+            while len(self.entries) > 64:
                 self.entries.pop(next(iter(self.entries)))
         return value
+
+    def worklist(self, ledger: Ledger, as_of: date, thresholds: Thresholds) -> Worklist:
+        """The unreconciled worklist, brought up to date by the media changed since."""
+        from reports.unreconciled import in_order
+        from reports.unreconciled import worklist as build
+
+        key = (as_of, thresholds)
+        with self.lock:
+            found = self.live.get(key)
+        seq, changed = queries.changes_since(ledger, found[0] if found else None)
+        if found is not None and changed == set():
+            return found[1]
+        if found is not None and changed is not None and len(changed) <= MAX_DELTA_MEDIA:
+            kept = found[1].frame[~found[1].frame["media_id"].isin(changed)]
+            delta = build(ledger, as_of, thresholds, changed)
+            frame = in_order(pd.concat([kept, delta], ignore_index=True) if len(delta) else kept)
+        else:
+            frame = build(ledger, as_of, thresholds)
+        counts = frame["reason"].value_counts()
+        made = Worklist(
+            frame,
+            {code: int(counts.get(code, 0)) for code in UNRECONCILED_REASONS},
+            sorted(str(p) for p in frame["partner"].dropna().unique()),
+        )
+        with self.lock:
+            self.live[key] = (seq, made)
+            while len(self.live) > 8:
+                self.live.pop(next(iter(self.live)))
+        return made
 
 
 def default_settings() -> Settings:
@@ -96,6 +171,17 @@ def default_settings() -> Settings:
 
     base = os.environ.get("CUSTODY_BASE_URL", "http://127.0.0.1:8000")
     return Settings(thresholds_path(), config_path(), base.rstrip("/"))
+
+
+def warm(ledger: Ledger, settings: Settings, cache: ReportCache) -> None:
+    """Build the worklist and the dashboard once, so the first visitor does not wait for them
+    (run in a thread by `custody serve`; a problem here shows again on the page itself)."""
+    try:
+        thresholds = settings.load_thresholds()
+        cache.worklist(ledger, today(ledger), thresholds)
+        governance(ledger, settings, cache)
+    except CustodyError:
+        return
 
 
 def today(ledger: Ledger) -> date:
@@ -163,14 +249,11 @@ def worklist(
     ledger: Ledger, settings: Settings, cache: ReportCache, query: WorklistQuery
 ) -> dict[str, Any]:
     """The unreconciled report for the PACS desk: counts per reason, then the rows asked for."""
-    from reports.unreconciled import worklist as build
 
     as_of = _day(query.as_of, ledger)
     thresholds = settings.load_thresholds()
-    full = cache.get(
-        ledger, ("worklist", as_of, thresholds), lambda: build(ledger, as_of, thresholds)
-    )
-    counts = full["reason"].value_counts()
+    live = cache.worklist(ledger, as_of, thresholds)
+    full = live.frame
     rows = full
     if query.reason:
         rows = rows[rows["reason"] == query.reason]
@@ -190,21 +273,26 @@ def worklist(
     if by is not None:
         rows = rows.sort_values(by[0], ascending=by[1], kind="stable")
     shown = rows.head(PAGE_ROWS)
+    # Times formatted in one step (as ledger.clock.london writes them), not row by row.
+    since = shown["since"].dt.tz_convert(LONDON).dt.strftime("%Y-%m-%d %H:%M").fillna("-")
     return {
         "as_of": as_of.isoformat(),
         "total": len(full),
         "matching": len(rows),
         "counts": [
-            {"reason": code, "meaning": meaning, "count": int(counts.get(code, 0))}
+            {"reason": code, "meaning": meaning, "count": live.counts[code]}
             for code, meaning in UNRECONCILED_REASONS.items()
         ],
-        "partners": sorted(p for p in full["partner"].dropna().unique()),
+        "partners": live.partners,
         "thresholds": asdict(thresholds),
-        "rows": [_worklist_row(r) for r in shown.to_dict("records")],
+        "rows": [
+            _worklist_row(r, text)
+            for r, text in zip(shown.to_dict("records"), since.tolist(), strict=True)
+        ],
     }
 
 
-def _worklist_row(r: dict[Hashable, Any]) -> dict[str, Any]:
+def _worklist_row(r: dict[Hashable, Any], since: str) -> dict[str, Any]:
     threshold = r["threshold"]
     limit = None if threshold is None or pd.isna(threshold) else int(threshold)
     return {
@@ -212,7 +300,7 @@ def _worklist_row(r: dict[Hashable, Any]) -> dict[str, Any]:
         "reason": r["reason"],
         "meaning": UNRECONCILED_REASONS[r["reason"]],
         "status": r["status"],
-        "since": _when(r["since"]),
+        "since": since,
         "working_days": int(r["working_days"]),
         "threshold": limit,
         "partner": r["partner"],
@@ -572,11 +660,10 @@ def monthly_chart(
 def partners(ledger: Ledger, settings: Settings, cache: ReportCache) -> dict[str, Any]:
     """Discs announced by a partner's manifest and not arrived; arrivals nobody announced."""
     from ledger.manifests import expected_not_arrived
-    from reports.unreconciled import worklist as build
 
     day = today(ledger)
     thresholds = settings.load_thresholds()
-    work = cache.get(ledger, ("worklist", day, thresholds), lambda: build(ledger, day, thresholds))
+    work = cache.worklist(ledger, day, thresholds).frame
     unexpected = work[work["reason"] == "unexpected-arrival"]
     return {
         "organisations": [

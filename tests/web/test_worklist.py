@@ -328,3 +328,27 @@ def test_admin_orgs_users_thresholds_pacs_sheet(client_for: Client, site: Site) 
     sheet = post("/admin/station-sheet", badge=["postroom"])
     assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
     assert site.accounts.get("postroom").has_badge
+
+
+def test_worklist_brought_up_to_date_equals_a_fresh_build(site: Site) -> None:
+    from reports.thresholds import Thresholds
+    from reports.unreconciled import worklist
+    from web.backoffice import ReportCache
+
+    backdate(site, 20)
+    cache = ReportCache()
+    day = site.ledger.clock().date()
+    first = cache.worklist(site.ledger, day, Thresholds())
+    assert cache.worklist(site.ledger, day, Thresholds()) is first  # nothing changed: kept
+    site.ledger.scan("imported", site.media[1], operator="x")
+    site.ledger.scan("to-pacs", site.media[0], operator="x")
+    old = site.ledger.clock() - timedelta(days=15)
+    site.ledger.scan("dispatch", site.media[2], operator="x", at=old)
+    live = cache.worklist(site.ledger, day, Thresholds()).frame
+    fresh = worklist(site.ledger, day, Thresholds())
+    assert live.to_dict("records") == fresh.to_dict("records")
+    # Imported and just handed over: off the list; dispatched 15 days ago: on it.
+    assert list(zip(live["media_id"], live["reason"], strict=True)) == [
+        (site.media[2], "not-received")
+    ]
+    assert cache.worklist(site.ledger, day, Thresholds()).counts["not-received"] == 1
