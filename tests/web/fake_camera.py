@@ -3,9 +3,9 @@
 Chromium reads a Y4M file (`--use-file-for-fake-video-capture=FILE.y4m`): a one-line header,
 then each frame as "FRAME\\n" and its raw Y, U and V planes (4:2:0). Each shot is a label as
 the ledger prints it, tilted, moving a little from frame to frame, under light that falls off
-across the picture, over a grey desk. A patch in the top-left corner, outside the desk's
-target frame, has a grey level of its own for each shot, so a test can tell in the page which
-shot a frame belongs to.
+across the picture, over a grey desk. Patches in the top-left corner, outside the desk's
+target frame, give the shot's number in binary, so a test can tell in the page which shot a
+frame belongs to.
 """
 
 from __future__ import annotations
@@ -20,21 +20,29 @@ from PIL import Image, ImageChops
 WIDTH, HEIGHT, FPS = 640, 480, 10
 DESK_GREY = 150
 MARK_SIZE = 16
-MARK_STEP = 36  # the corner patch of shot i is grey i * MARK_STEP
+MARK_BITS = 3  # shots 0 to 7: patch b (from the left) is white when bit b of the shot is set
+DRIFT = 4  # pixels a held label moves up or down at most
 
 
 @dataclass(frozen=True)
 class Shot:
-    """`frames` frames of `label` (None: the bare desk), tilted `tilt` degrees."""
+    """`frames` frames of `label` (None: the bare desk), tilted `tilt` degrees, in the middle
+    of the picture or with its top edge at `top` (pixels, negative: above the picture)."""
 
     frames: int
     label: Image.Image | None = None
     tilt: float = 5.0
+    top: int | None = None
 
 
-def mark_level(index: int) -> int:
-    """The grey level of the corner patch in frames of shot `index`."""
-    return index * MARK_STEP
+def _mark(frame: Image.Image, index: int) -> None:
+    """Paint shot `index` in the top-left corner: a row of black or white patches, one a bit
+    (black and white survive any video range conversion the browser makes)."""
+    if index >= 2**MARK_BITS:
+        raise ValueError(f"at most {2**MARK_BITS} shots")
+    for bit in range(MARK_BITS):
+        white = 255 if index >> bit & 1 else 0
+        frame.paste(white, (bit * MARK_SIZE, 0, (bit + 1) * MARK_SIZE, MARK_SIZE))
 
 
 def _lighting() -> Image.Image:
@@ -56,7 +64,10 @@ def _on_camera(label: Image.Image, width: int, tilt: float) -> tuple[Image.Image
     return picture, outline
 
 
-def write_y4m(path: Path, shots: Sequence[Shot], label_width: int = 500) -> int:
+LABEL_WIDTH = 500  # pixels: a label held about a hand's width from a phone
+
+
+def write_y4m(path: Path, shots: Sequence[Shot], label_width: int = LABEL_WIDTH) -> int:
     """Write the shots one after another to `path`; the number of frames written."""
     light = _lighting()
     chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
@@ -69,14 +80,15 @@ def write_y4m(path: Path, shots: Sequence[Shot], label_width: int = 500) -> int:
                 frame = Image.new("L", (WIDTH, HEIGHT), DESK_GREY)
                 if placed is not None:
                     picture, outline = placed
-                    # Held by hand: a few pixels of drift each way, never still.
+                    # Held by hand: a few pixels of drift each way (DRIFT), never still.
                     dx = round(6 * math.sin(i * 0.9))
-                    dy = round(4 * math.cos(i * 0.6))
+                    dy = round(DRIFT * math.cos(i * 0.6))
                     x = (WIDTH - picture.width) // 2 + dx
-                    y = (HEIGHT - picture.height) // 2 + dy
+                    y = (HEIGHT - picture.height) // 2 if shot.top is None else shot.top
+                    y += dy
                     frame.paste(picture, (x, y), outline)
                 frame = ImageChops.multiply(frame, light)
-                frame.paste(mark_level(index), (0, 0, MARK_SIZE, MARK_SIZE))
+                _mark(frame, index)
                 out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
                 count += 1
     return count

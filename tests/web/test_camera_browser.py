@@ -23,11 +23,22 @@ from ledger import store
 from ledger.ids import MOD37_ALPHABET
 from ledger.labelling import label_facts
 from tests.web.conftest import Site, browser_sign_in, wait_for
-from tests.web.fake_camera import FPS, MARK_SIZE, MARK_STEP, Shot, write_y4m
+from tests.web.fake_camera import (
+    DRIFT,
+    FPS,
+    HEIGHT,
+    LABEL_WIDTH,
+    MARK_BITS,
+    MARK_SIZE,
+    Shot,
+    write_y4m,
+)
 
 FAKE_CAMERA = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 RECOGNISED_WITHIN_MS = 1000
 LEAD_IN, HELD, GAP, TAIL = 5, 15, 3, 10  # frames at FPS
+LAST_SHOT = 7  # the bare desk at the end
+TARGET_TOP = 0.2  # the target frame's top edge, as a fraction of the picture (camera.js)
 
 
 def _label(site: Site, media_id: str, *, bars_of: str | None = None) -> Image.Image:
@@ -46,6 +57,13 @@ def _label(site: Site, media_id: str, *, bars_of: str | None = None) -> Image.Im
     assert draw_code128(draw, left - quiet, top, bars_of, bottom - top) == label.barcode_box
     assert decode_region(image) == [bars_of]
     return image
+
+
+def _bars(site: Site, media_id: str) -> tuple[int, int, int, int]:
+    """Where the bars are on the label of `media_id` (left, top, right, bottom)."""
+    (facts,) = label_facts(site.ledger, [media_id])
+    content = make_label_content(**facts._asdict(), date=dt.date(2026, 11, 30))
+    return render_label(content, TEMPLATES["brother-62x29"]).barcode_box
 
 
 def _wrong_check(media_id: str) -> str:
@@ -67,22 +85,25 @@ def _dispatched(site: Site) -> list[str]:
 
 
 # The test's own watcher, run in the page (the page's CSP applies to the page's scripts, not
-# to what the test evaluates): for each frame the video shows, the shot its corner patch says
+# to what the test evaluates): for each frame the video shows, the shot its corner patches say
 # it belongs to, and when the first and the last frame of each shot were presented
 # (performance.now() time, as the desk's).
-WATCH_SHOTS = """([size, step]) => {
+WATCH_SHOTS = """([size, bits]) => {
   const video = document.getElementById("camera-video");
   const canvas = document.createElement("canvas");
-  canvas.width = size; canvas.height = size;
+  canvas.width = size * bits; canvas.height = size;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   const seen = (window.shotsSeen = {});
   const last = (window.shotsLast = {});
   const watch = (now, meta) => {
-    ctx.drawImage(video, 0, 0, size, size, 0, 0, size, size);
-    const px = ctx.getImageData(size / 4, size / 4, size / 2, size / 2).data;
-    let sum = 0;
-    for (let i = 0; i < px.length; i += 4) sum += px[i + 1];
-    const shot = Math.round(sum / (px.length / 4) / step);
+    ctx.drawImage(video, 0, 0, size * bits, size, 0, 0, size * bits, size);
+    let shot = 0;
+    for (let bit = 0; bit < bits; bit++) {
+      const px = ctx.getImageData(bit * size + size / 4, size / 4, size / 2, size / 2).data;
+      let sum = 0;
+      for (let i = 0; i < px.length; i += 4) sum += px[i + 1];
+      if (sum / (px.length / 4) > 128) shot |= 1 << bit;
+    }
     if (!(shot in seen)) seen[shot] = meta.presentationTime;
     last[shot] = meta.presentationTime;
     video.requestVideoFrameCallback(watch);
@@ -93,16 +114,23 @@ WATCH_SHOTS = """([size, step]) => {
 
 @pytest.fixture
 def camera_video(tmp_path: Path, site: Site) -> tuple[Path, list[str]]:
-    """The video: bare desk, disc 1, desk, disc 2, desk, a label with a wrong check
-    character (disc 3's ID), desk. Returns the file and the three codes on the labels."""
-    first, second, third = site.media[:3]
+    """The video: bare desk, disc 1, desk, disc 2, desk, disc 4 whole in the picture but
+    above the target frame (the next disc on a pile), a label with a wrong check character
+    (disc 3's ID), desk. Returns the file and the codes on the labels of discs 1, 2 and 3."""
+    first, second, third, fourth = site.media[:4]
     bad = _wrong_check(third)
+    beside, bars = _label(site, fourth), _bars(site, fourth)
+    scale = LABEL_WIDTH / beside.width
+    # The bars' bottom edge 10 pixels above the frame's top edge, their top edge in the picture.
+    top = round(HEIGHT * TARGET_TOP) - 10 - DRIFT - round(bars[3] * scale)
+    assert top + bars[1] * scale - DRIFT >= 0
     shots = [
         Shot(LEAD_IN),
         Shot(HELD, _label(site, first), tilt=5.0),
         Shot(GAP),
         Shot(HELD, _label(site, second), tilt=-5.0),
         Shot(GAP),
+        Shot(HELD, beside, tilt=0.0, top=top),
         Shot(HELD, _label(site, third, bars_of=bad), tilt=5.0),
         Shot(TAIL),
     ]
@@ -134,22 +162,23 @@ def test_camera_reads_each_disc_once_and_refuses_a_wrong_check_character(
     elsewhere: list[str] = []
     page.on("request", lambda r: r.url.startswith(server) or elsewhere.append(r.url))
     browser_sign_in(page, "post-room", "/scan?action=dispatch")
-    page.evaluate(WATCH_SHOTS, [MARK_SIZE, MARK_STEP])
+    page.evaluate(WATCH_SHOTS, [MARK_SIZE, MARK_BITS])
     page.click("#camera-start")
     wait_for(page, "() => window.custodyCamera.state === 'on'")
     assert page.is_hidden("#camera-torch")  # the fake camera has no torch
     # Until the last shot (the bare desk after the bad label), then every answer is in.
     wait_for(page, "() => window.custodyDesk.shown.length >= 1")
     page.screenshot(path=str(camera_video[0].with_name("desk-camera.png")))  # to look at
-    wait_for(page, "() => 6 in window.shotsSeen", timeout=30)
+    wait_for(page, f"() => {LAST_SHOT} in window.shotsSeen", timeout=30)
     wait_for(page, "() => window.custodyDesk.shown.length >= 3")
-    page.evaluate("() => window.custodyCamera.stop()")
     seen = page.evaluate("() => window.shotsSeen")
+    before = page.evaluate("() => window.shotsLast[0]")  # before the video starts again
     reads = page.evaluate("() => window.custodyCamera.reads")
     shown = page.evaluate("() => window.custodyDesk.shown")
     beeps = page.evaluate("() => window.custodyDesk.beeps")
 
-    # Each label read once while it was held in view, in order.
+    # Each label read once while it was held in view, in order; disc 4, in the picture but
+    # outside the target frame, not at all.
     assert [r["code"] for r in reads] == [first, second, bad]
     # The same path as a wedge scan: tick, tick, cross; one beep, one beep, two.
     assert [s["outcome"] for s in shown] == ["ok", "ok", "refused"]
@@ -158,10 +187,18 @@ def test_camera_reads_each_disc_once_and_refuses_a_wrong_check_character(
     assert page.inner_text("#count-ok") == "2"
     assert page.inner_text("#count-refused") == "1"
     assert _dispatched(site) == [first, second]  # the bad one never recorded, disc 3 neither
+    # The video starts again: disc 1, seconds out of view, is read again and the ledger
+    # answers as for any double read; still recorded once.
+    wait_for(page, "() => window.custodyDesk.shown.length >= 4", timeout=20)
+    page.evaluate("() => window.custodyCamera.stop()")
+    again = page.evaluate("() => window.custodyCamera.reads[3].code")
+    assert again == first
+    assert page.get_attribute("#scan-result", "data-outcome") == "duplicate"
+    assert page.inner_text("#count-duplicate") == "1"
+    assert _dispatched(site) == [first, second]
     # Recognised within a second of the first frame that showed it, on screen too. Measured
     # from the last frame of the bare desk before it: if the watcher missed a frame, the
     # label appeared later than that, so the true figure is smaller, never larger.
-    before = page.evaluate("() => window.shotsLast[0]")
     recognised = reads[0]["at"] - before
     on_screen = shown[0]["at"] - before
     after_first_seen = reads[0]["at"] - seen["1"]
@@ -199,9 +236,9 @@ def test_camera_reads_while_offline_are_queued_then_recorded_once(
     # while the server cannot be reached.
     wait_for(page, "() => window.custodyCamera.decoder === 'ready'")
     page.context.set_offline(True)
-    page.evaluate(WATCH_SHOTS, [MARK_SIZE, MARK_STEP])
+    page.evaluate(WATCH_SHOTS, [MARK_SIZE, MARK_BITS])
     page.click("#camera-start")
-    wait_for(page, "() => 6 in window.shotsSeen", timeout=30)
+    wait_for(page, f"() => {LAST_SHOT} in window.shotsSeen", timeout=30)
     wait_for(page, "() => window.custodyDesk.shown.length >= 3")
     page.evaluate("() => window.custodyCamera.stop()")
     assert [s["outcome"] for s in page.evaluate("() => window.custodyDesk.shown")] == [

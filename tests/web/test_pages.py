@@ -168,3 +168,4 @@ def test_scan_at_an_unknown_site_refused(client_for: Client, site: Site) -> None
     )
     assert r.status_code == 400
     assert site.ledger.show(site.media[0]).state.status == "registered"
+

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.app import Visit, page, route
+from web.guard import Visit, page, route
 from web.library import SignInRefused
 from web.permissions import allowed
 

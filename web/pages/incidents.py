@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.app import Visit, page, refusal, route
+from web.guard import Visit, page, refusal, route
 from web.library import CustodyError
 
 

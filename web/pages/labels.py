@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.app import Visit, page, route
+from web.guard import Visit, page, route
 from web.library import CustodyError
 
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.app import Visit, page, refusal, route
+from web.guard import Visit, page, refusal, route
 from web.library import CustodyError
 
 

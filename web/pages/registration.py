@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.app import Visit, page, route
+from web.guard import Visit, page, route
 from web.library import BulkRejected, CustodyError
 
 FIELDS = (
