@@ -11,6 +11,9 @@ from typer.core import TyperGroup
 
 from ledger.errors import BulkRejected, CustodyError
 
+# Library fields whose option is not simply --<field>.
+FLAGS: dict[str, str] = {"destination": "--to", "nhs_number": "--nhs"}
+
 
 def failure_lines(exc: BaseException) -> list[str] | None:
     """The lines that explain an expected failure, or None for a bug (which keeps its traceback).
@@ -21,11 +24,16 @@ def failure_lines(exc: BaseException) -> list[str] | None:
     """
     if isinstance(exc, CustodyError):
         problems = exc.problems if isinstance(exc, BulkRejected) else []
-        return [f"  {line}" for line in problems] + [f"error: {exc}"]
+        return [f"  {line}" for line in problems] + [f"error: {exc.shown(flag(exc.field))}"]
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         return [f"error: {_os_message(exc)}"]
     database = _database_message(exc)
     return None if database is None else [f"error: {database}"]
+
+
+def flag(field: str | None) -> str | None:
+    """The option a library error's field is given by on the command line."""
+    return None if field is None else FLAGS.get(field, f"--{field.replace('_', '-')}")
 
 
 def _os_message(exc: OSError) -> str:

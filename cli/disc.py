@@ -111,7 +111,7 @@ def arrival_lines(
     from ledger.errors import CustodyError, InvalidValue
     from ledger.studies import studies_detail
     from pacs.disc import read_disc
-    from pacs.intake import arrival_differences, disc_nhs_numbers, disc_studies
+    from pacs.intake import arrival_check, disc_studies
 
     if action != "receive":
         raise InvalidValue("--disc goes with `scan receive`: it records what arrived")
@@ -125,10 +125,7 @@ def arrival_lines(
         return {"studies": studies_detail(studies)}, []
     images = sum(s.instance_count for s in studies)
     held = f"  disc: {len(studies)} {'study' if len(studies) == 1 else 'studies'}, {images} images"
-    differences = arrival_differences(state.studies, studies)
-    on_disc = disc_nhs_numbers(disc)
-    if on_disc and state.nhs_number not in on_disc:
-        differences.insert(0, "the patient on the disc is not the registered patient")
+    differences = arrival_check(state, disc)
     if differences:
         note = f"{held}; differs from registration: {'; '.join(differences)}"
     elif state.studies:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from cli.app import app
+from cli.choices import Relationship
 from cli.context import open_ledger
-
-
-class Relationship(StrEnum):
-    """Who signed, to the patient (mirrors ledger.handover.RELATIONSHIPS)."""
-
-    patient = "patient"
-    parent = "parent"
-    carer = "carer"
-    solicitor = "solicitor"
-    other = "other"
 
 
 @app.command()
@@ -29,7 +19,7 @@ def handover(
         ..., "--acknowledged-by", help="The name of the person who signed the form."
     ),
     relationship: Relationship = typer.Option(
-        Relationship.patient, "--relationship", help="Who they are to the patient."
+        Relationship("patient"), "--relationship", help="Who they are to the patient."
     ),
     operator: str = typer.Option(None, "--operator", help="Who handed it over (default: you)."),
     at: str = typer.Option(None, "--at", help="When the form was signed (ISO 8601; default now)."),

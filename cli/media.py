@@ -39,11 +39,7 @@ def list_media(
 ) -> None:
     """List media, newest first."""
     from ledger.clock import from_text, london
-    from ledger.errors import InvalidValue
-    from ledger.transitions import Status
 
-    if status and status not in {s.value for s in Status}:
-        raise InvalidValue(f"--status {status!r} is not one of {', '.join(Status)}")
     rows = open_ledger(ctx).list_media(status=status, destination=to, unexpected=unexpected)
     if as_json:
         keys = (

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from cli.app import app
+from cli.choices import ScanAction
 from cli.context import open_ledger
 from cli.formats import scan_line, tracking_line
 
 if TYPE_CHECKING:
     from ledger.api import ScanResult
-
-
-class ScanAction(StrEnum):
-    """What the scan says happened (mirrors ledger.events.SCAN_ACTIONS)."""
-
-    dispatch = "dispatch"
-    receive = "receive"
-    to_pacs = "to-pacs"
-    imported = "imported"
-    import_failed = "import-failed"
-    returned = "returned"
-    destroyed = "destroyed"
-    lost = "lost"
 
 
 @app.command()

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from cli.app import app
+from cli.choices import Route
 from cli.context import open_ledger
-
-
-class Route(StrEnum):
-    """Electronic routes (mirrors ledger.reasons.TRANSFER_ROUTES)."""
-
-    iep = "iep"
-    dicom_push = "dicom-push"
-    web_link = "web-link"
-    nhsmail = "nhsmail"
 
 
 @app.command()

@@ -5,7 +5,24 @@ The CLI turns any `CustodyError` into `error: <message>` and a non-zero exit cod
 
 
 class CustodyError(Exception):
-    """Base class: a problem the user can fix; its message is shown as one line."""
+    """Base class: a problem the user can fix; its message is shown as one line.
+
+    `field` names the input it is about (`via`, `reason`...), so each front end can point at
+    its own control: the CLI at a flag, the web app at a form field. A message may name the
+    field as `{field}`; `str()` shows the field's own name there, `shown()` any other.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.shown(self.field)
+
+    def shown(self, name: str | None) -> str:
+        """The message with the field called `name`."""
+        message = str(self.args[0]) if self.args else ""
+        return message.replace("{field}", name or "value", 1)
 
 
 class LedgerNotFound(CustodyError):

@@ -24,17 +24,20 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import store
-from ledger.clock import from_text
-from ledger.errors import InvalidValue
+from ledger.clock import from_text, to_text
+from ledger.errors import InvalidValue, SigningKeyError
 from ledger.events import GENESIS, Action, Event, event_hash
 from ledger.signing import checkpoint_message, signed_by
 from ledger.transitions import fold
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 _dump = json.encoder.encode_basestring
 _sha256 = hashlib.sha256
@@ -472,3 +475,59 @@ def rebuild_projection(conn: Connection) -> int:
     for i in range(0, len(states), _BATCH):
         store.save_media(conn, states[i : i + _BATCH], new=True)
     return len(states)
+
+
+# -- the ledger's signing key and its checkpoints ---------------------------------------------
+
+SIGNING_KEY_SETTING = "signing_public_key"
+_SETTINGS = store.SETTINGS
+
+
+class Checkpoint(NamedTuple):
+    """A signed chain head: `DIGEST@COUNT`, when, by which key."""
+
+    events: int
+    digest: str
+    signed_at: str
+    public_key: str
+    signature: str
+
+    def __str__(self) -> str:
+        return f"{self.digest}@{self.events}"
+
+
+def signing_public_key(conn: Connection) -> str | None:
+    """The public key this ledger signs with, as recorded by `custody key init`."""
+    return conn.execute(
+        sa.select(_SETTINGS.c.value).where(_SETTINGS.c.key == SIGNING_KEY_SETTING)
+    ).scalar()
+
+
+def record_signing_key(conn: Connection, public_key: str) -> None:
+    """Record the public key this ledger's checkpoints are signed with (inside a write)."""
+    conn.execute(sa.delete(_SETTINGS).where(_SETTINGS.c.key == SIGNING_KEY_SETTING))
+    conn.execute(sa.insert(_SETTINGS).values(key=SIGNING_KEY_SETTING, value=public_key))
+
+
+def checkpoint(
+    conn: Connection,
+    home: str,
+    key: Ed25519PrivateKey,
+    head: tuple[int, str] | None,
+    now: datetime,
+) -> Checkpoint:
+    """Sign `head` (events, digest), or the chain head now, and keep it (inside a write)."""
+    from ledger import signing
+
+    public = signing.public_text(key.public_key())
+    recorded = signing_public_key(conn)
+    if recorded is not None and recorded != public:
+        raise SigningKeyError("this key is not the one this ledger recorded at `custody key init`")
+    signed_at = to_text(now)
+    events, digest = head if head is not None else store.head(conn)
+    message = signing.checkpoint_message(home, events, digest, signed_at)
+    signed = Checkpoint(events, digest, signed_at, public, signing.sign(key, message))
+    conn.execute(sa.insert(store.CHECKPOINTS).values(**signed._asdict()))
+    if recorded is None:
+        record_signing_key(conn, public)
+    return signed

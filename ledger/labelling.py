@@ -6,12 +6,13 @@ Only routing facts leave here: never the patient's name, NHS number or date of b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ledger.api import Ledger
+from ledger import queries, store
 from ledger.errors import NotLabellable
 from ledger.ids import parse_media_id
 from ledger.transitions import MediaState, Status
+from ledger.work import OpenLedger, Org, Work, within
 
 
 class LabelFacts(NamedTuple):
@@ -62,44 +63,46 @@ def label_problem(state: MediaState, home: str | None = None) -> str | None:
     return None
 
 
-def label_facts(ledger: Ledger, codes: Sequence[str]) -> list[LabelFacts]:
+def label_facts(ledger: Work | OpenLedger, codes: Sequence[str]) -> list[LabelFacts]:
     """The facts for each medium, in order; the first unknown or unlabellable one raises."""
-    orgs = {o.code: o for o in ledger.organisations()}
-    home = ledger.home
-    facts = []
-    for code in codes:
-        state = ledger.show(code).state
-        problem = label_problem(state, home.code)
-        if problem:
-            raise NotLabellable(problem)
-        destination = orgs.get(state.destination)
-        if destination is None:
-            raise NotLabellable(
-                f"{state.media_id}: destination {state.destination!r} is not a known organisation"
-            )
-        facts.append(
-            LabelFacts(
-                media_id=state.media_id,
-                destination_code=destination.code,
-                destination_name=destination.name,
-                sender_code=home.code,
-                sender_name=home.name,
-                return_address=home.address or "",
-                exception=None if state.encrypted else state.exception,
-                urgent=state.urgent,
-            )
+    with within(ledger, write=False) as work:
+        orgs = {o.code: o for o in store.organisations(work.conn)}
+        return [
+            _facts(queries.media_record(work.conn, code).state, orgs, work.home) for code in codes
+        ]
+
+
+def _facts(state: MediaState, orgs: dict[str, Any], home: Org) -> LabelFacts:
+    """One medium's label facts, or NotLabellable."""
+    problem = label_problem(state, home.code)
+    if problem:
+        raise NotLabellable(problem)
+    destination = orgs.get(state.destination)
+    if destination is None:
+        raise NotLabellable(
+            f"{state.media_id}: destination {state.destination!r} is not a known organisation"
         )
-    return facts
+    return LabelFacts(
+        media_id=state.media_id,
+        destination_code=destination.code,
+        destination_name=destination.name,
+        sender_code=home.code,
+        sender_name=home.name,
+        return_address=home.address or "",
+        exception=None if state.encrypted else state.exception,
+        urgent=state.urgent,
+    )
 
 
-def waiting_for_label(ledger: Ledger, *, reprints: bool = False) -> Waiting:
+def waiting_for_label(ledger: Work | OpenLedger, *, reprints: bool = False) -> Waiting:
     """Media still registered (not yet sent) and never labelled, oldest first.
 
     With `reprints`, every registered medium, labelled before or not. Media that may not be
     labelled are skipped with the reason, so one bad record does not hold up the rest.
     """
-    rows = ledger.list_media(status=Status.REGISTERED)
-    home = ledger.home.code
+    with within(ledger, write=False) as work:
+        rows = queries.list_media(work.conn, status=Status.REGISTERED)
+    home = work.home.code
     ids, skipped = [], []
     for row in sorted(rows, key=lambda r: r["media_id"]):
         if row["labelled"] and not reprints:

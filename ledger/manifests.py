@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import sqlalchemy as sa
 
 from ledger import signing, store
-from ledger.api import Ledger
 from ledger.clock import aware_time, out_of_range, to_text
 from ledger.errors import (
     BadSignature,
@@ -40,9 +39,13 @@ from ledger.errors import (
 from ledger.events import SCAN_ACTIONS, Action, Event, event_from_json, event_json
 from ledger.files import write_private
 from ledger.ids import check_nhs_number, check_ods, parse_media_id, parse_tracking
+from ledger.media_events import record_events
+from ledger.organisations import org
+from ledger.recording import record
 from ledger.rules import KINDS
 from ledger.text import OPERATOR_MAX, checked_text, text_problem
-from ledger.transitions import effective, fold
+from ledger.transitions import effective
+from ledger.work import OpenLedger, Work, within
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -384,14 +387,20 @@ def _csv_item(row: dict[str | Any, Any], n: int) -> ManifestItem:
 
 
 def export_manifest(
-    ledger: Ledger,
+    ledger: Work | OpenLedger,
     partner: str,
     since: datetime | None = None,
     key: Ed25519PrivateKey | None = None,
 ) -> Manifest:
     """The media this ledger issued and dispatched to `partner` (since a time, if given)."""
-    partner = ledger.org(partner).code
-    home = ledger.home.code
+    with within(ledger, write=False) as work:
+        return _export_manifest(work, org(work.conn, partner).code, since, key)
+
+
+def _export_manifest(
+    work: Work, partner: str, since: datetime | None, key: Ed25519PrivateKey | None = None
+) -> Manifest:
+    home, conn = work.home.code, work.conn
     media = store.MEDIA
     query = (
         sa.select(media)
@@ -403,30 +412,29 @@ def export_manifest(
     if since is not None:
         query = query.where(media.c.dispatched_at >= to_text(since))
     items = []
-    with store.connect(ledger.engine) as conn:
-        count, head = store.head(conn)
-        for row in conn.execute(query).all():
-            events = store.media_events(conn, row.media_id)
-            dispatch = [e for e in effective(events) if e.action == Action.DISPATCH][-1]
-            items.append(
-                ManifestItem(
-                    media_id=row.media_id,
-                    dispatched_at=row.dispatched_at,
-                    kind=row.kind,
-                    urgent=bool(row.urgent),
-                    encrypted=bool(row.encrypted),
-                    exception=row.exception,
-                    accession=row.accession,
-                    study_uid=row.study_uid,
-                    nhs_number=row.nhs_number,
-                    dispatch_event_id=dispatch.event_id,
-                    tracking=row.tracking,
-                )
+    count, head = store.head(conn)
+    for row in conn.execute(query).all():
+        events = store.media_events(conn, row.media_id)
+        dispatch = [e for e in effective(events) if e.action == Action.DISPATCH][-1]
+        items.append(
+            ManifestItem(
+                media_id=row.media_id,
+                dispatched_at=row.dispatched_at,
+                kind=row.kind,
+                urgent=bool(row.urgent),
+                encrypted=bool(row.encrypted),
+                exception=row.exception,
+                accession=row.accession,
+                study_uid=row.study_uid,
+                nhs_number=row.nhs_number,
+                dispatch_event_id=dispatch.event_id,
+                tracking=row.tracking,
             )
+        )
     manifest = Manifest(
         sender=home,
         recipient=partner,
-        created_at=to_text(ledger.clock()),
+        created_at=to_text(work.now()),
         since=to_text(since) if since else None,
         head_events=count,
         head=head,
@@ -531,40 +539,46 @@ def _manifest_problems(manifest: Manifest, now: datetime) -> list[str]:
     return problems
 
 
-def import_manifest(ledger: Ledger, manifest: Manifest, *, operator: str) -> ImportReport:
+def import_manifest(
+    ledger: Work | OpenLedger, manifest: Manifest, *, operator: str
+) -> ImportReport:
     """Load a partner's manifest as expected arrivals; all or nothing, idempotent."""
+    with within(ledger) as work:
+        return _import_manifest(work, manifest, operator)
+
+
+def _import_manifest(work: Work, manifest: Manifest, operator: str) -> ImportReport:
     operator = checked_text(operator, "operator", OPERATOR_MAX)
-    home = ledger.home.code
+    home, conn = work.home.code, work.conn
     if manifest.recipient != home:
         raise WrongRecipient(
             f"this manifest is for {manifest.recipient}, this ledger is {home}; nothing imported"
         )
     if manifest.sender == home:
         raise WrongRecipient("this manifest was made by this ledger; import it at the partner")
-    ledger.org(manifest.sender)
-    now = ledger.clock()
+    org(conn, manifest.sender)
+    now = work.now()
     problems = _manifest_problems(manifest, now)
     if problems:
         raise InvalidValue(f"{len(problems)} bad line(s); nothing imported: " + "; ".join(problems))
     events = [expected_event(manifest, item, operator, now) for item in manifest.media]
     recorded = already = 0
-    with store.connect(ledger.engine, write=True) as conn:
-        seen = store.known_event_ids(conn, [e.event_id for e in events])
-        for event in events:
-            if event.event_id in seen:
-                already += 1
-                continue
-            before = store.media_events(conn, event.media_id)
-            if before and before[0].action == Action.REGISTER and before[0].site == home:
-                raise WrongRecipient(f"{event.media_id} is registered in this ledger already")
-            seq = store.append(conn, [event])
-            state = fold(event.media_id, [*before, replace(event, seq=seq)])
-            store.save_media(conn, [state], new=not before)
-            recorded += 1
+    seen = store.known_event_ids(conn, [e.event_id for e in events])
+    for event in events:
+        if event.event_id in seen:
+            already += 1
+            continue
+        before = store.media_events(conn, event.media_id)
+        if before and before[0].action == Action.REGISTER and before[0].site == home:
+            raise WrongRecipient(f"{event.media_id} is registered in this ledger already")
+        record(conn, [event], {event.media_id: before})
+        recorded += 1
     return ImportReport("manifest", manifest.sender, manifest.digest, recorded, already)
 
 
-def expected_not_arrived(ledger: Ledger, partner: str | None = None) -> list[dict[str, Any]]:
+def expected_not_arrived(
+    ledger: Work | OpenLedger, partner: str | None = None
+) -> list[dict[str, Any]]:
     """Media a partner's manifest announced that have not been received here (oldest first)."""
     media = store.MEDIA
     query = (
@@ -576,21 +590,27 @@ def expected_not_arrived(ledger: Ledger, partner: str | None = None) -> list[dic
     )
     if partner:
         query = query.where(media.c.issuer == check_ods(partner))
-    with store.connect(ledger.engine) as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+    with within(ledger, write=False) as work:
+        return [dict(r._mapping) for r in work.conn.execute(query)]
 
 
 # -- receiver: export receipts; sender: import them ----------------------------------------
 
 
 def export_receipts(
-    ledger: Ledger,
+    ledger: Work | OpenLedger,
     partner: str,
     since: datetime | None = None,
     key: Ed25519PrivateKey | None = None,
 ) -> Receipts:
     """This ledger's events on media issued by `partner`: receipts, handovers, imports."""
-    partner = ledger.org(partner).code
+    with within(ledger, write=False) as work:
+        return _export_receipts(work, org(work.conn, partner).code, since, key)
+
+
+def _export_receipts(
+    work: Work, partner: str, since: datetime | None, key: Ed25519PrivateKey | None = None
+) -> Receipts:
     events_table = store.EVENTS
     query = (
         sa.select(events_table)
@@ -600,17 +620,16 @@ def export_receipts(
     )
     if since is not None:
         query = query.where(events_table.c.recorded_at >= to_text(since))
-    with store.connect(ledger.engine) as conn:
-        count, head = store.head(conn)
-        rows = [store.to_event(r) for r in conn.execute(query)]
+    count, head = store.head(work.conn)
+    rows = [store.to_event(r) for r in work.conn.execute(query)]
     ours = [e for e in rows if parse_media_id(e.media_id).issuer == partner]
     ids = {e.event_id for e in ours}
     # A correction travels only with the event it voids (not with the partner's own `expected`).
     kept = [e for e in ours if e.action != Action.CORRECT or e.detail.get("voids") in ids]
     receipts = Receipts(
-        sender=ledger.home.code,
+        sender=work.home.code,
         recipient=partner,
-        created_at=to_text(ledger.clock()),
+        created_at=to_text(work.now()),
         since=to_text(since) if since else None,
         head_events=count,
         head=head,
@@ -619,7 +638,7 @@ def export_receipts(
     return _signed(receipts, key)
 
 
-def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
+def import_receipts(ledger: Work | OpenLedger, receipts: Receipts) -> ImportReport:
     """Record a partner's custody events on our media, with its times and event IDs; idempotent.
 
     A malformed event (or one event ID given twice with different content) refuses the whole
@@ -627,31 +646,35 @@ def import_receipts(ledger: Ledger, receipts: Receipts) -> ImportReport:
     the reason, and the rest are recorded: only the sender's own scans of our media
     (RECEIPT_ACTIONS) at its own site, not in the future, and corrections of events it sent.
     """
-    home = ledger.home.code
+    with within(ledger) as work:
+        return _import_receipts(work, receipts)
+
+
+def _import_receipts(work: Work, receipts: Receipts) -> ImportReport:
+    home = work.home.code
     if receipts.recipient != home:
         raise WrongRecipient(
             f"these receipts are for {receipts.recipient}, this ledger is {home}; nothing imported"
         )
-    partner = ledger.org(receipts.sender).code
+    partner = org(work.conn, receipts.sender).code
     events = _receipt_events(receipts)
-    now = ledger.clock()
+    now = work.now()
     skipped = []
     known: list[Event] = []
     theirs: set[str] = set()  # event IDs of the partner's events accepted from this file
-    with store.connect(ledger.engine) as conn:
-        for e in events:
-            history = (
-                store.media_events(conn, e.media_id)
-                if parse_media_id(e.media_id).issuer == home
-                else []
-            )
-            problem = _receipt_problem(e, home, partner, now, history, theirs)
-            if problem:
-                skipped.append(f"{e.media_id} {e.action} {e.event_id}: {problem}")
-            else:
-                known.append(e)
-                theirs.add(e.event_id)
-    recorded, already = ledger.record_events(known)
+    for e in events:
+        history = (
+            store.media_events(work.conn, e.media_id)
+            if parse_media_id(e.media_id).issuer == home
+            else []
+        )
+        problem = _receipt_problem(e, home, partner, now, history, theirs)
+        if problem:
+            skipped.append(f"{e.media_id} {e.action} {e.event_id}: {problem}")
+        else:
+            known.append(e)
+            theirs.add(e.event_id)
+    recorded, already = record_events(work, known)
     return ImportReport(
         "receipts", receipts.sender, receipts.digest, len(recorded), len(already), tuple(skipped)
     )
@@ -733,11 +756,13 @@ def _event_from_json(data: Any) -> Event:
         ) from None
 
 
-def import_file(ledger: Ledger, path: Path, *, operator: str) -> ImportReport:
+def import_file(ledger: Work | OpenLedger, path: Path, *, operator: str) -> ImportReport:
     """Import a manifest (as receiver) or receipts (as sender), whichever the file is."""
     doc = read_file(path)
-    if doc.sender != ledger.home.code:
-        problem = signature_problem(doc, ledger.org(doc.sender).public_key)
+    with within(ledger, write=False) as work:
+        partner = org(work.conn, doc.sender) if doc.sender != work.home.code else None
+    if partner is not None:
+        problem = signature_problem(doc, partner.public_key)
         if problem:
             raise BadSignature(f"{path.name}: {problem}; nothing imported")
     if isinstance(doc, Manifest):

@@ -1,6 +1,7 @@
-"""Read-only queries for reports: columnar rows straight from the driver's cursor.
+"""Read-only queries, each a function of a connection (`Ledger.reading()`).
 
-Reports read the ledger only through these functions. Media come from the
+Media and their histories for `show` and `list`; for reports, columnar rows straight from the
+driver's cursor. Reports read the ledger only through these functions. Media come from the
 `media` projection (each medium's fold, refreshed on every event); events are
 read only for the few actions a report needs (transfers, IR1 filings), with
 corrections applied. Times are returned as stored: fixed-width UTC text
@@ -10,19 +11,21 @@ corrections applied. Times are returned as stored: fixed-width UTC text
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from ledger import integrity, store
 from ledger.clock import from_text, to_text
-from ledger.errors import ProjectionMismatch
+from ledger.errors import InvalidValue, ProjectionMismatch, UnknownMedia
 from ledger.events import Action, Event
-from ledger.transitions import Status, effective
+from ledger.ids import check_ods, parse_media_id
+from ledger.transitions import MediaState, Status, effective, fold, voided_ids
 
-if TYPE_CHECKING:
-    from ledger.api import Ledger
+# What every query function takes: a connection from `Ledger.reading()` or a unit of work.
+Connection = sa.Connection
 
 
 class Rows(NamedTuple):
@@ -159,19 +162,19 @@ _T0 = from_text("2000-01-01T00:00:00.000000Z")
 _LATEST = "9999-12-31T23:59:59.999999Z"
 
 
-def _fetch(ledger: Ledger, stmt: Any, params: dict[str, Any]) -> tuple[list[str], list[Any]]:
-    with store.connect(ledger.engine) as conn:
-        cursor = store._run(conn, stmt, params)
-        names = [d[0] for d in cursor.description]
-        return names, cursor.fetchall()
+def _fetch(conn: sa.Connection, stmt: Any, params: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    cursor = store._run(conn, stmt, params)
+    names = [d[0] for d in cursor.description]
+    return names, cursor.fetchall()
 
 
-def _checked(ledger: Ledger, stmt: Any, params: dict[str, Any], names: tuple[str, ...]) -> Rows:
+def _checked(
+    conn: sa.Connection, stmt: Any, params: dict[str, Any], names: tuple[str, ...]
+) -> Rows:
     """The media rows a query reads, each re-folded from its events in the same transaction:
     a report never reads a projection row that `verify` would contradict without saying so."""
-    with store.connect(ledger.engine) as conn:
-        rows = store._run(conn, stmt, params).fetchall()
-        problems = integrity.rows_problems(conn, names, rows)
+    rows = store._run(conn, stmt, params).fetchall()
+    problems = integrity.rows_problems(conn, names, rows)
     if problems:
         more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ProjectionMismatch(
@@ -181,14 +184,14 @@ def _checked(ledger: Ledger, stmt: Any, params: dict[str, Any], names: tuple[str
     return Rows(names, rows)
 
 
-def open_media(ledger: Ledger, *, patient: bool = False) -> Rows:
+def open_media(conn: sa.Connection, *, patient: bool = False) -> Rows:
     """Every medium that still has somewhere to go (registered ... import failed), and every
     disc handed to the patient with no acknowledgement recorded yet; each row re-folded."""
-    return _checked(ledger, _OPEN[patient], {}, _columns(patient))
+    return _checked(conn, _OPEN[patient], {}, _columns(patient))
 
 
 def touched_media(
-    ledger: Ledger,
+    conn: sa.Connection,
     start: datetime,
     end: datetime,
     *,
@@ -207,13 +210,13 @@ def touched_media(
     stmt = _TOUCHED.setdefault(names, _touched(names))
     params = {"start": to_text(start), "end": to_text(end), "lookback": to_text(start - lookback)}
     if "media_id" in names:
-        return _checked(ledger, stmt, params, names)
-    _, rows = _fetch(ledger, stmt, params)
+        return _checked(conn, stmt, params, names)
+    _, rows = _fetch(conn, stmt, params)
     return Rows(names, rows)
 
 
 def find_media(
-    ledger: Ledger,
+    conn: sa.Connection,
     *,
     media_id: str | None = None,
     accession: str | None = None,
@@ -233,21 +236,20 @@ def find_media(
         stmt = stmt.where(M.c.nhs_number == nhs_number)
     if not (media_id or accession or nhs_number):
         return Rows(_columns(True), [])
-    with store.connect(ledger.engine) as conn:
-        return Rows(_columns(True), [tuple(r) for r in conn.execute(stmt)])
+    return Rows(_columns(True), [tuple(r) for r in conn.execute(stmt)])
 
 
-def medium(ledger: Ledger, code: str) -> Rows:
+def medium(conn: sa.Connection, code: str) -> Rows:
     """One medium, as the projection holds it, with its patient identifiers."""
-    state = ledger.show(code).state
+    state = media_record(conn, code).state
     row = store.media_row(state)
     columns = _columns(True)
     return Rows(columns, [tuple(row[c] for c in columns)])
 
 
-def _voided(ledger: Ledger, media_ids: set[str] | None) -> set[str]:
+def _voided(conn: sa.Connection, media_ids: set[str] | None) -> set[str]:
     """Which events of these media (None: of any) a correction voided (the fold's rule decides)."""
-    _, rows = _fetch(ledger, _CORRECTIONS, {})
+    _, rows = _fetch(conn, _CORRECTIONS, {})
     corrections = [r for r in rows if media_ids is None or r[2] in media_ids]
     if not corrections:
         return set()
@@ -269,7 +271,7 @@ def _voided(ledger: Ledger, media_ids: set[str] | None) -> set[str]:
 
 
 def action_events(
-    ledger: Ledger,
+    conn: sa.Connection,
     action: str,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -283,8 +285,8 @@ def action_events(
         "start": to_text(start) if start else _EARLIEST,
         "end": to_text(end) if end else _LATEST,
     }
-    _, rows = _fetch(ledger, _ACTION_EVENTS, params)
-    voided = _voided(ledger, {r[2] for r in rows})
+    _, rows = _fetch(conn, _ACTION_EVENTS, params)
+    voided = _voided(conn, {r[2] for r in rows})
     kept = [
         (event_id, media_id, at, site, operator, json.loads(detail))
         for _seq, event_id, media_id, _action, at, site, operator, detail in rows
@@ -293,9 +295,11 @@ def action_events(
     return Rows(("event_id", "media_id", "at", "site", "operator", "detail"), kept)
 
 
-def transfers(ledger: Ledger, start: datetime | None = None, end: datetime | None = None) -> Rows:
+def transfers(
+    conn: sa.Connection, start: datetime | None = None, end: datetime | None = None
+) -> Rows:
     """Electronic transfers in [start, end): transfer_id, at, issuer, destination, route."""
-    found = action_events(ledger, Action.TRANSFER, start, end)
+    found = action_events(conn, Action.TRANSFER, start, end)
     rows = [
         (media_id, at, d.get("issuer", site), d["destination"], d["route"])
         for _eid, media_id, at, site, _op, d in found.rows
@@ -303,32 +307,31 @@ def transfers(ledger: Ledger, start: datetime | None = None, end: datetime | Non
     return Rows(("transfer_id", "at", "issuer", "destination", "route"), rows)
 
 
-def hourly_media(ledger: Ledger, start: datetime, end: datetime) -> Rows:
+def hourly_media(conn: sa.Connection, start: datetime, end: datetime) -> Rows:
     """Media dispatched or lost in [start, end), counted by UTC hour (a London month is whole
     hours): dispatched_hour, lost_hour, issuer, encrypted, media. Hours are `YYYY-MM-DDTHH`."""
     params = {"start": to_text(start), "end": to_text(end)}
-    _, rows = _fetch(ledger, _HOURLY_MEDIA, params)
+    _, rows = _fetch(conn, _HOURLY_MEDIA, params)
     return Rows(("dispatched_hour", "lost_hour", "issuer", "encrypted", "media"), rows)
 
 
-def hourly_events(ledger: Ledger, action: str, start: datetime, end: datetime) -> Rows:
+def hourly_events(conn: sa.Connection, action: str, start: datetime, end: datetime) -> Rows:
     """Effective events of one action in [start, end), counted by UTC hour: hour, events."""
     low, high = to_text(start), to_text(end)
-    _, rows = _fetch(ledger, _HOURLY_EVENTS, {"action": action, "start": low, "end": high})
+    _, rows = _fetch(conn, _HOURLY_EVENTS, {"action": action, "start": low, "end": high})
     counts = {hour: n for hour, n in rows}
-    with store.connect(ledger.engine) as conn:
-        for event_id in _voided(ledger, None):
-            hit = store._run(conn, _EVENT_BY_ID, {"event_id": event_id}).fetchone()
-            if hit and hit[0] == action and low <= hit[1] < high:
-                counts[hit[1][:13]] -= 1
+    for event_id in _voided(conn, None):
+        hit = store._run(conn, _EVENT_BY_ID, {"event_id": event_id}).fetchone()
+        if hit and hit[0] == action and low <= hit[1] < high:
+            counts[hit[1][:13]] -= 1
     return Rows(("hour", "events"), sorted(counts.items()))
 
 
-def ir1_records(ledger: Ledger) -> Rows:
+def ir1_records(conn: sa.Connection) -> Rows:
     """Every IR1 filing and closure: media_id, reason, action, at, ref, note, operator."""
     rows: list[tuple[Any, ...]] = []
     for action in (Action.IR1_FILED, Action.IR1_CLOSED):
-        for _eid, media_id, at, _site, operator, d in action_events(ledger, action).rows:
+        for _eid, media_id, at, _site, operator, d in action_events(conn, action).rows:
             rows.append(
                 (media_id, d["reason"], str(action), at, d.get("ref"), d.get("note"), operator)
             )
@@ -348,44 +351,85 @@ _CHANGED = (
 MAX_CHANGES = 20_000
 
 
-def changes_since(ledger: Ledger, seq: int | None) -> tuple[int, set[str] | None]:
+def changes_since(conn: sa.Connection, seq: int | None) -> tuple[int, set[str] | None]:
     """The chain head's sequence number now, and the media with an event after `seq` (None:
     every medium may have changed: `seq` is None, the chain is shorter than it, or more than
     MAX_CHANGES events came since)."""
-    with store.connect(ledger.engine) as conn:
-        (now,) = store._run(conn, _HEAD_SEQ, {}).fetchone()
-        if seq is None or now < seq:
-            return int(now), None
-        if now == seq:
-            return int(now), set()
-        rows = store._run(conn, _CHANGED, {"seq": seq, "limit": MAX_CHANGES + 1}).fetchall()
+    (now,) = store._run(conn, _HEAD_SEQ, {}).fetchone()
+    if seq is None or now < seq:
+        return int(now), None
+    if now == seq:
+        return int(now), set()
+    rows = store._run(conn, _CHANGED, {"seq": seq, "limit": MAX_CHANGES + 1}).fetchall()
     if len(rows) > MAX_CHANGES:
         return int(now), None
     return int(now), {r[0] for r in rows}
 
 
-def media_rows(ledger: Ledger, media_ids: set[str], *, patient: bool = False) -> Rows:
+def media_rows(conn: sa.Connection, media_ids: set[str], *, patient: bool = False) -> Rows:
     """These media, as the projection holds them (whatever their status)."""
     found: list[Any] = []
     ids = sorted(media_ids)
-    with store.connect(ledger.engine) as conn:
-        for start in range(0, len(ids), 500):
-            stmt = _media_select(patient).where(M.c.media_id.in_(ids[start : start + 500]))
-            found += [tuple(r) for r in conn.execute(stmt)]
+    for start in range(0, len(ids), 500):
+        stmt = _media_select(patient).where(M.c.media_id.in_(ids[start : start + 500]))
+        found += [tuple(r) for r in conn.execute(stmt)]
     return Rows(_columns(patient), found)
 
 
-def head(ledger: Ledger) -> tuple[int, str]:
+def head(conn: sa.Connection) -> tuple[int, str]:
     """The number of events and the chain's head digest: it moves with every event recorded."""
-    with store.connect(ledger.engine) as conn:
-        return store.head(conn)
+    return store.head(conn)
 
 
-def organisation_names(ledger: Ledger) -> dict[str, str]:
+def organisation_names(conn: sa.Connection) -> dict[str, str]:
     """ODS code to name, for every organisation in the ledger."""
-    return {o.code: o.name for o in ledger.organisations()}
+    return {o.code: o.name for o in store.organisations(conn)}
 
 
-def home_code(ledger: Ledger) -> str:
+def home_code(conn: sa.Connection) -> str:
     """The ledger's home organisation."""
-    return ledger.home.code
+    return str(store.home_organisation(conn).code)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """A medium with its whole history, for `custody show`."""
+
+    state: MediaState
+    events: list[Event]
+
+    @property
+    def voided(self) -> set[str]:
+        """The events that a standing correction voids (corrections included)."""
+        return voided_ids(self.events)
+
+
+def media_record(conn: sa.Connection, code: str) -> MediaRecord:
+    """A medium's state and its whole history; UnknownMedia if this ledger never saw it."""
+    media_id = str(parse_media_id(code))
+    events = store.media_events(conn, media_id)
+    if not events:
+        raise UnknownMedia(f"{media_id}: unknown medium (not registered in this ledger)")
+    return MediaRecord(fold(media_id, events), events)
+
+
+def list_media(
+    conn: sa.Connection,
+    *,
+    status: str | None = None,
+    destination: str | None = None,
+    unexpected: bool = False,
+) -> list[dict[str, Any]]:
+    """Media from the projection, optionally by status, destination or unexpected arrival."""
+    if status and status not in {s.value for s in Status}:
+        raise InvalidValue(
+            f"{{field}} {status!r} is not one of {', '.join(Status)}", field="status"
+        )
+    query = sa.select(M).order_by(M.c.media_id.desc())
+    if unexpected:
+        query = query.where(M.c.unexpected == sa.true())
+    if status:
+        query = query.where(M.c.status == status)
+    if destination:
+        query = query.where(M.c.destination == check_ods(destination))
+    return [dict(r._mapping) for r in conn.execute(query)]

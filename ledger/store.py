@@ -41,6 +41,7 @@ from ledger.events import (
     event_hash,
     event_json,
 )
+from ledger.ids import next_media_id
 from ledger.schema import (
     APPEND_ONLY_POSTGRESQL,
     APPEND_ONLY_SQLITE,
@@ -49,6 +50,9 @@ from ledger.schema import (
     Checkpoint,
     EventRow,
     MediaRow,
+    Organisation,
+    SerialCounter,
+    Setting,
 )
 from ledger.transitions import MediaState
 
@@ -565,3 +569,74 @@ def save_media(conn: Connection, states: Sequence[MediaState], *, new: bool) -> 
     else:
         for r in rows:
             _run(conn, _UPDATE_MEDIA, {f"v_{k}": v for k, v in r.items()})
+
+
+# -- organisations and serials ---------------------------------------------------------
+
+ORGS: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
+SETTINGS: sa.Table = Setting.__table__  # type: ignore[attr-defined]
+SERIALS: sa.Table = SerialCounter.__table__  # type: ignore[attr-defined]
+
+
+def organisations(conn: Connection) -> list[Any]:
+    """Every organisation's row, home first."""
+    return list(conn.execute(sa.select(ORGS).order_by(ORGS.c.home.desc(), ORGS.c.code)))
+
+
+def organisation(conn: Connection, code: str) -> Any:
+    """One organisation's row, or None."""
+    return conn.execute(sa.select(ORGS).where(ORGS.c.code == code)).first()
+
+
+def home_organisation(conn: Connection) -> Any:
+    """The home organisation's row; None if this database is not a ledger (yet)."""
+    try:
+        # Only the columns of every schema: `db upgrade` reads the home first.
+        columns = (ORGS.c.code, ORGS.c.name, ORGS.c.address, ORGS.c.home)
+        return conn.execute(sa.select(*columns).where(ORGS.c.home == sa.true())).first()
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        return None
+
+
+def home_code(conn: Connection) -> str | None:
+    """The home organisation recorded in the settings, if this database is a ledger."""
+    if not sa.inspect(conn).has_table("settings"):
+        return None
+    return conn.execute(sa.select(SETTINGS.c.value).where(SETTINGS.c.key == "home")).scalar()
+
+
+def update_organisation(conn: Connection, code: str, values: dict[str, Any]) -> None:
+    """Change an organisation's columns."""
+    conn.execute(sa.update(ORGS).where(ORGS.c.code == code).values(**values))
+
+
+def add_organisation(
+    conn: Connection, code: str, name: str, address: str | None, *, home: bool
+) -> None:
+    """Insert an organisation (the home one also into the settings)."""
+    conn.execute(sa.insert(ORGS).values(code=code, name=name, address=address, home=home))
+    if home:
+        conn.execute(sa.insert(SETTINGS).values(key="home", value=code))
+
+
+def issue_media_ids(conn: Connection, issuer: str, count: int) -> list[str]:
+    """The next `count` media IDs of `issuer` (skipping unusable serials); moves its counter."""
+    last = conn.execute(
+        sa.select(SERIALS.c.last).where(SERIALS.c.issuer == issuer)
+    ).scalar_one_or_none()
+    serial = last or 0
+    ids = []
+    for _ in range(count):
+        media_id, serial = next_media_id(issuer, serial)
+        ids.append(media_id)
+    if last is None:
+        conn.execute(sa.insert(SERIALS).values(issuer=issuer, last=serial))
+    else:
+        conn.execute(sa.update(SERIALS).where(SERIALS.c.issuer == issuer).values(last=serial))
+    return ids
+
+
+def event_by_id(conn: Connection, event_id: str) -> Event | None:
+    """One event by its ID, or None."""
+    row = conn.execute(sa.select(EVENTS).where(EVENTS.c.event_id == event_id)).first()
+    return None if row is None else to_event(row)

@@ -45,6 +45,12 @@ def checked_text(value: str, what: str, limit: int, *, lines: bool = False) -> s
     return value
 
 
+def organisation_texts(name: str, address: str | None) -> tuple[str, str | None]:
+    """An organisation's name and address, checked as free text."""
+    name = checked_text(name, "the organisation's name", NAME_MAX)
+    return name, checked_text(address, "the address", NOTE_MAX, lines=True) if address else address
+
+
 def shown(value: str) -> str:
     """Text as printed for a person: any unsafe character written as an escape (`\\n`)."""
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), value)

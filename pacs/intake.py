@@ -13,6 +13,7 @@ from ledger.errors import CustodyError, InvalidValue
 from ledger.ids import check_nhs_number
 from ledger.rules import Registration
 from ledger.studies import StudyCount
+from ledger.transitions import MediaState
 from pacs.disc import Disc
 from pacs.errors import DiscPatientMismatch
 
@@ -100,4 +101,14 @@ def arrival_differences(
     differences.extend(
         f"study {s.study_uid} not registered" for s in arrived if s.study_uid not in expected
     )
+    return differences
+
+
+def arrival_check(state: MediaState, disc: Disc) -> list[str]:
+    """How the disc that arrived differs from the medium's registration, the patient first: a
+    disc whose DICOM NHS numbers do not include the registered patient's is the wrong disc."""
+    differences = arrival_differences(state.studies, disc_studies(disc))
+    on_disc = disc_nhs_numbers(disc)
+    if on_disc and state.nhs_number not in on_disc:
+        differences.insert(0, "the patient on the disc is not the registered patient")
     return differences

@@ -211,17 +211,19 @@ def lookback(thresholds: Thresholds) -> timedelta:
     return timedelta(days=longest * 7 // 5 + 7 + 4)
 
 
-def partial_imports(ledger: Ledger, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+def partial_imports(
+    conn: queries.Connection, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
     """Partial-import events in a period: media_id, at."""
-    rows = queries.action_events(ledger, IMPORT_PARTIAL, start, end)
+    rows = queries.action_events(conn, IMPORT_PARTIAL, start, end)
     frame = pd.DataFrame.from_records([(r[1], r[2]) for r in rows.rows], columns=["media_id", "at"])
     frame["at"] = times(frame["at"])
     return frame
 
 
-def ir1_status(ledger: Ledger, until: datetime | None = None) -> pd.DataFrame:
+def ir1_status(conn: queries.Connection, until: datetime | None = None) -> pd.DataFrame:
     """Per (media_id, reason): ir1_status (filed or closed), ir1_ref, closed note."""
-    rows = queries.ir1_records(ledger)
+    rows = queries.ir1_records(conn)
     df = pd.DataFrame.from_records(rows.rows, columns=list(rows.columns))
     if df.empty:
         return pd.DataFrame(columns=["media_id", "reason", "ir1_status", "ir1_ref", "ir1_note"])
@@ -249,12 +251,10 @@ def with_status(found: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def evidence(ledger: Ledger, start: datetime, end: datetime, t: Thresholds) -> Evidence:
+def evidence(conn: queries.Connection, start: datetime, end: datetime, t: Thresholds) -> Evidence:
     """The media and events the rules need for findings arising in [start, end)."""
-    media = media_frame(
-        queries.touched_media(ledger, start, end, lookback=lookback(t), patient=True)
-    )
-    return Evidence(media, partial_imports(ledger, start, end))
+    media = media_frame(queries.touched_media(conn, start, end, lookback=lookback(t), patient=True))
+    return Evidence(media, partial_imports(conn, start, end))
 
 
 def incidents(
@@ -273,11 +273,13 @@ def incidents(
         )
     probe = basis(as_of, thresholds, [since.year])
     start = datetime.combine(since, datetime.min.time(), tzinfo=probe.end.tzinfo)
-    ev = evidence(ledger, start, probe.end, thresholds)
+    with ledger.reading() as conn:
+        ev = evidence(conn, start, probe.end, thresholds)
+        status = ir1_status(conn)
     ctx = basis(as_of, thresholds, [since.year, *step_years(ev.media)])
     found = findings(ev, ctx)
     found = found[found["detected_at"] >= start]
-    report = with_status(found, ir1_status(ledger))
+    report = with_status(found, status)
     if not include_closed:
         report = report[report["ir1_status"] != "closed"]
     report = report.merge(ev.media, on="media_id", how="left", suffixes=("", "_m"))

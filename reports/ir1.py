@@ -18,7 +18,9 @@ from ledger.clock import LONDON, london
 from ledger.errors import CustodyError, InvalidValue
 from ledger.events import Action
 from ledger.ids import parse_tracking
+from ledger.queries import MediaRecord
 from ledger.reasons import INCIDENT_REASONS
+from ledger.transitions import MediaState
 from reports.frames import basis, media_frame, step_years, times
 from reports.incidents import (
     HARM,
@@ -81,17 +83,21 @@ def draft(
     """The draft IR1 for a medium: for `reason`, or its first reason in the incident list."""
     if reason is not None and reason not in INCIDENT_REASONS:
         raise InvalidValue(
-            f"--reason {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})"
+            f"{{field}} {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})",
+            field="reason",
         )
-    record = ledger.show(code)
-    media_id = record.state.media_id
-    media = media_frame(queries.medium(ledger, media_id))
     today = ledger.clock().astimezone(LONDON).date()
+    with ledger.reading() as conn:
+        record = queries.media_record(conn, code)
+        media_id = record.state.media_id
+        media = media_frame(queries.medium(conn, media_id))
+        partial = [r[1:3] for r in queries.action_events(conn, IMPORT_PARTIAL).rows]
+        status = ir1_status(conn)
+        names = queries.organisation_names(conn)
     ctx = basis(today, thresholds, step_years(media))
-    partial = [
-        (r[1], r[2]) for r in queries.action_events(ledger, IMPORT_PARTIAL).rows if r[1] == media_id
-    ]
-    partial_frame = pd.DataFrame.from_records(partial, columns=["media_id", "at"])
+    partial_frame = pd.DataFrame.from_records(
+        [p for p in partial if p[0] == media_id], columns=["media_id", "at"]
+    )
     partial_frame["at"] = times(partial_frame["at"])
     found = findings(Evidence(media, partial_frame), ctx)
     reasons = [r for r in INCIDENT_REASONS if r in set(found["reason"])]
@@ -102,19 +108,51 @@ def draft(
     finding = found[found["reason"] == chosen].iloc[0]
     row = pd.Series({**media.iloc[0].to_dict(), **finding.to_dict()})
     incident_at = finding["detected_at"].to_pydatetime()
-    status = ir1_status(ledger)
     mine = status[(status["media_id"] == media_id) & (status["reason"] == chosen)]
-    s = record.state
     is_breach = breach(row)
+    s = record.state
+    return Ir1Draft(
+        media_id=media_id,
+        reason=chosen,
+        incident_at=incident_at,
+        reported_on=today,
+        location=_location(row, names),
+        category=CATEGORY[chosen],
+        description=what(row, ctx),
+        actions=_actions(record, chosen, incident_at),
+        harm=HARM[chosen] + ("; a possible personal data breach" if is_breach else ""),
+        impact=IMPACT[chosen],
+        patient=(
+            ("NHS number", _nhs(s.nhs_number)),
+            ("Accession number", s.accession or "-"),
+            ("Study Instance UID", s.study_uid or "-"),
+        ),
+        protection=_protection(s),
+        data_breach=is_breach,
+        ico_deadline=incident_at + ICO_DEADLINE if is_breach else None,
+        ir1_status=str(mine["ir1_status"].iloc[0]) if len(mine) else "to-file",
+        ir1_ref=str(mine["ir1_ref"].iloc[0])
+        if len(mine) and mine["ir1_ref"].notna().iloc[0]
+        else None,
+        other_reasons=tuple(r for r in reasons if r != chosen),
+        staff=tuple(sorted({e.operator for e in record.events})),
+    )
+
+
+def _protection(s: MediaState) -> str:
+    """How the disc was protected, in words."""
     if not s.encrypted:
-        protection = "not encrypted"
-    elif s.password_via == "enclosed":
-        protection = "encrypted, with its password in the parcel"
-    elif s.password_sent_at:
-        protection = f"encrypted, with its password sent separately by {s.password_via}"
-    else:
-        protection = "encrypted, with no password recorded as sent"
-    voided = record.voided
+        return "not encrypted"
+    if s.password_via == "enclosed":
+        return "encrypted, with its password in the parcel"
+    if s.password_sent_at:
+        return f"encrypted, with its password sent separately by {s.password_via}"
+    return "encrypted, with no password recorded as sent"
+
+
+def _actions(record: MediaRecord, chosen: str, incident_at: datetime) -> tuple[str, ...]:
+    """What the ledger shows was done since the incident, and what the reporter must add."""
+    s, voided = record.state, record.voided
     later = [
         f"{london(e.at)}  {e.action} recorded at {e.site}"
         for e in record.events
@@ -138,33 +176,7 @@ def draft(
             f"{parse_tracking(s.tracking).grouped}."
         )
     actions.append("Reporter to add: who was contacted, and what was done to recover the images.")
-    patient = (
-        ("NHS number", _nhs(s.nhs_number)),
-        ("Accession number", s.accession or "-"),
-        ("Study Instance UID", s.study_uid or "-"),
-    )
-    return Ir1Draft(
-        media_id=media_id,
-        reason=chosen,
-        incident_at=incident_at,
-        reported_on=today,
-        location=_location(row, queries.organisation_names(ledger)),
-        category=CATEGORY[chosen],
-        description=what(row, ctx),
-        actions=tuple(actions),
-        harm=HARM[chosen] + ("; a possible personal data breach" if is_breach else ""),
-        impact=IMPACT[chosen],
-        patient=patient,
-        protection=protection,
-        data_breach=is_breach,
-        ico_deadline=incident_at + ICO_DEADLINE if is_breach else None,
-        ir1_status=str(mine["ir1_status"].iloc[0]) if len(mine) else "to-file",
-        ir1_ref=str(mine["ir1_ref"].iloc[0])
-        if len(mine) and mine["ir1_ref"].notna().iloc[0]
-        else None,
-        other_reasons=tuple(r for r in reasons if r != chosen),
-        staff=tuple(sorted({e.operator for e in record.events})),
-    )
+    return tuple(actions)
 
 
 def _nhs(number: str | None) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ledger import queries
 from ledger.api import Ledger
+from ledger.chain import head_at
 from ledger.clock import LONDON
 from ledger.errors import InvalidValue
 from ledger.events import Action
@@ -247,20 +248,20 @@ def _months_of(hours: pd.Series) -> pd.Series:
     return utc.dt.tz_convert(LONDON).dt.strftime("%Y-%m")
 
 
-def _trend(ledger: Ledger, home: str, months: list[date]) -> pd.DataFrame:
+def _trend(conn: queries.Connection, home: str, months: list[date]) -> pd.DataFrame:
     """Month by month: discs sent, electronic transfers, encryption, discs lost.
 
     Counted in the database by hour, so a year of a large ledger costs one pass.
     """
     start, end = london_midnight(months[0]), london_midnight(_add_months(months[-1], 1))
-    found = queries.hourly_media(ledger, start, end)
+    found = queries.hourly_media(conn, start, end)
     h = pd.DataFrame.from_records(found.rows, columns=list(found.columns))
     h["encrypted"] = h["encrypted"].astype(bool)
     sent = h[h["dispatched_hour"].notna() & (h["issuer"] == home)]
     sent = sent.assign(month=_months_of(sent["dispatched_hour"]))
     lost = h[h["lost_hour"].notna()]
     lost = lost.assign(month=_months_of(lost["lost_hour"]))
-    events = queries.hourly_events(ledger, Action.TRANSFER, start, end)
+    events = queries.hourly_events(conn, Action.TRANSFER, start, end)
     e = pd.DataFrame.from_records(events.rows, columns=list(events.columns))
     e = e.assign(month=_months_of(e["hour"]))
     by = {
@@ -291,9 +292,9 @@ def _trend(ledger: Ledger, home: str, months: list[date]) -> pd.DataFrame:
     return trend[active.cummax()].reset_index(drop=True)
 
 
-def _transfers(ledger: Ledger, start: datetime, end: datetime) -> pd.DataFrame:
+def _transfers(conn: queries.Connection, start: datetime, end: datetime) -> pd.DataFrame:
     """Electronic transfers in a period, with destination and route."""
-    found = queries.transfers(ledger, start, end)
+    found = queries.transfers(conn, start, end)
     frame = pd.DataFrame.from_records(found.rows, columns=list(found.columns))
     frame["at"] = times(frame["at"])
     return frame
@@ -301,30 +302,38 @@ def _transfers(ledger: Ledger, start: datetime, end: datetime) -> pd.DataFrame:
 
 def monthly(ledger: Ledger, month: str, thresholds: Thresholds) -> Monthly:
     """Build the month's report (the 12-month trend ends with it)."""
+    now = ledger.clock().astimezone(LONDON)
+    with ledger.reading() as conn:
+        return _monthly(conn, now, month, thresholds)
+
+
+def _monthly(
+    conn: queries.Connection, now: datetime, month: str, thresholds: Thresholds
+) -> Monthly:
     first = month_start(month)
     months = [_add_months(first, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
     start, end = london_midnight(first), london_midnight(_add_months(first, 1))
     # A month still in progress is reported as of today.
-    today = ledger.clock().astimezone(LONDON).date()
-    home = queries.home_code(ledger)
-    names = queries.organisation_names(ledger)
+    today = now.date()
+    home = queries.home_code(conn)
+    names = queries.organisation_names(conn)
 
-    m = media_frame(queries.touched_media(ledger, start, end, lookback=lookback(thresholds)))
+    m = media_frame(queries.touched_media(conn, start, end, lookback=lookback(thresholds)))
     as_of = min(end.date() - timedelta(days=1), today)
     ctx = basis(as_of, thresholds, [months[0].year, *step_years(m)])
     m["ours"] = m["issuer"] == home
     m["partner"] = m["destination"].where(m["ours"], m["issuer"])
-    ev = Evidence(m, partial_imports(ledger, start, end))
-    found = with_status(findings(ev, ctx), ir1_status(ledger))
+    ev = Evidence(m, partial_imports(conn, start, end))
+    found = with_status(findings(ev, ctx), ir1_status(conn))
     found = found.merge(m[["media_id", "partner"]], on="media_id", how="left")
     this_month = found[_between(found["detected_at"], start, end)] if len(found) else found
     p = _Period(start, end)
-    electronic = _transfers(ledger, start, end)
+    electronic = _transfers(conn, start, end)
     partners = _partner_table(
         m, this_month, electronic["destination"].value_counts(), names, home, p, ctx
     )
     routes = _routes_table(m, electronic, p)
-    events, head = ledger.head_at(end)
+    events, head = head_at(conn, end)
     total = partners.iloc[-1]
     disc = int(total["sent"])
     e_count = int(total["electronic"])
@@ -343,12 +352,12 @@ def monthly(ledger: Ledger, month: str, thresholds: Thresholds) -> Monthly:
         month=first.strftime("%Y-%m"),
         home=home,
         home_name=names.get(home, home),
-        generated_at=ledger.clock().astimezone(LONDON),
+        generated_at=now,
         partners=partners,
         exceptions=_exceptions_table(m, p),
         incidents=_incidents_table(this_month),
         routes=routes,
-        trend=_trend(ledger, home, months),
+        trend=_trend(conn, home, months),
         headline=headline,
         events=events,
         head=head,

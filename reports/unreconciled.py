@@ -200,11 +200,13 @@ def worklist(
     With `media_ids`, the rows of those media only (each medium's findings depend on it
     alone, so a list can be brought up to date by recomputing the media that changed).
     """
-    rows = (
-        queries.open_media(ledger, patient=True)
-        if media_ids is None
-        else queries.media_rows(ledger, media_ids, patient=True)
-    )
+    with ledger.reading() as conn:
+        rows = (
+            queries.open_media(conn, patient=True)
+            if media_ids is None
+            else queries.media_rows(conn, media_ids, patient=True)
+        )
+        home = queries.home_code(conn)
     media = media_frame(rows)
     ctx = basis(as_of, thresholds, step_years(media))
     findings = flag(media, ctx)
@@ -220,7 +222,6 @@ def worklist(
         ]
     ]
     report = findings.merge(facts, on="media_id", how="left")
-    home = queries.home_code(ledger)
     report["partner"] = report["destination"].where(report["issuer"] == home, report["issuer"])
     report["threshold"] = [
         limit(r, bool(u), thresholds)

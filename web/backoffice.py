@@ -99,7 +99,8 @@ class ReportCache:
 
     def get(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
         """The answer for `key`: cached at this head, or stale while a rebuild runs, or new."""
-        head = queries.head(ledger)
+        with ledger.reading() as conn:
+            head = queries.head(conn)
         with self.lock:
             found = self.entries.get(key)
             if found is not None and found.head != head and found.seconds > SLOW_BUILD_SECONDS:
@@ -116,7 +117,8 @@ class ReportCache:
         return self._rebuild(ledger, key, build)
 
     def _rebuild(self, ledger: Ledger, key: Hashable, build: Callable[[], T]) -> T:
-        head = queries.head(ledger)
+        with ledger.reading() as conn:
+            head = queries.head(conn)
         started = time.perf_counter()
         try:
             value = build()
@@ -139,7 +141,8 @@ class ReportCache:
         key = (as_of, thresholds)
         with self.lock:
             found = self.live.get(key)
-        seq, changed = queries.changes_since(ledger, found[0] if found else None)
+        with ledger.reading() as conn:
+            seq, changed = queries.changes_since(conn, found[0] if found else None)
         if found is not None and changed == set():
             return found[1]
         if found is not None and changed is not None and len(changed) <= MAX_DELTA_MEDIA:

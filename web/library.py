@@ -155,6 +155,10 @@ def scan_line(
     if isinstance(line, Command):
         return DeskResult("command", line.action, reason=f"now scanning: {line.action}")
     if isinstance(line, Badge):
+        if at:
+            # Sent from the offline queue: signing someone in now would make the scans queued
+            # after it theirs, though the person who scanned them was someone else.
+            return DeskResult("refused", action, reason="a badge scanned offline: scan it again")
         try:
             account = badge_sign_in(accounts, raw, address)
         except SignInRefused as exc:
@@ -401,15 +405,17 @@ def search(ledger: Ledger, text: str, *, patient: bool) -> tuple[str, list[dict[
         media_id = str(parse_media_id(text))
     except InvalidMediaId:
         media_id = None
+    by: dict[str, Any]
     if media_id:
-        kind, rows = "media ID", queries.find_media(ledger, media_id=media_id)
+        kind, by = "media ID", {"media_id": media_id}
     elif not patient:
         raise InvalidValue("search by media ID (NHS numbers and accessions are for the PACS desk)")
     elif nhs_number_problem(text) is None:
-        number = text.replace(" ", "").replace("-", "")
-        kind, rows = "NHS number", queries.find_media(ledger, nhs_number=number)
+        kind, by = "NHS number", {"nhs_number": text.replace(" ", "").replace("-", "")}
     else:
-        kind, rows = "accession", queries.find_media(ledger, accession=text)
+        kind, by = "accession", {"accession": text}
+    with ledger.reading() as conn:
+        rows = queries.find_media(conn, **by)
     keep = (*ROUTING_FIELDS, "status_at", *PATIENT_COLUMNS) if patient else ROUTING_FIELDS
     found = [
         {k: _cell(k, v) for k, v in zip(rows.columns, row, strict=True) if k in keep}

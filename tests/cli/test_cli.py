@@ -193,3 +193,14 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in result.stdout
         summary = result.stdout.split("\n\n")[1].strip()
         assert len(summary) > 10, f"{path} has no help text"
+
+
+def test_the_choices_offered_are_the_librarys_own() -> None:
+    from cli.choices import Relationship, Route, ScanAction
+    from ledger.events import SCAN_ACTIONS
+    from ledger.handover import RELATIONSHIPS
+    from ledger.reasons import TRANSFER_ROUTES
+
+    assert [a.value for a in ScanAction] == [str(a) for a in SCAN_ACTIONS]
+    assert [r.value for r in Route] == list(TRANSFER_ROUTES)
+    assert [r.value for r in Relationship] == list(RELATIONSHIPS)
