@@ -25,11 +25,12 @@ def add_org(
     if not name.strip():
         raise InvalidValue("an organisation needs a name")
     name, address = organisation_texts(name, address)
+    if public_key is not None:
+        public_key = checked_public_key(public_key)
     if store.organisation(work.conn, code) is not None:
         raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
     store.add_organisation(work.conn, code, name, address, home=False)
     if public_key is not None:
-        public_key = checked_public_key(public_key)
         store.update_organisation(work.conn, code, {"public_key": public_key})
     return Org(code, name, address, False, public_key=public_key)
 
