@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -21,6 +22,10 @@ from tests.safety.outcomes_plugin import (  # noqa: F401
     pytest_runtest_logreport,
     pytest_sessionfinish,
 )
+
+# Property tests prove correctness, not speed: no per-example deadline on a busy 2-core machine.
+settings.register_profile("custody", deadline=None)
+settings.load_profile("custody")
 
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]
