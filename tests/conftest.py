@@ -23,7 +23,7 @@ from tests.safety.outcomes_plugin import (  # noqa: F401
     pytest_sessionfinish,
 )
 
-# On a shared, busy machine one example may take 0.4 s: a deadline would fail a correct test.
+# Property tests prove correctness, not speed: no per-example deadline on a busy 2-core machine.
 settings.register_profile("custody", deadline=None)
 settings.load_profile("custody")
 
