@@ -43,6 +43,16 @@ def db_upgrade(ctx: typer.Context) -> None:
     typer.echo(f"schema revision {state.current} (up to date)")
 
 
+@db_app.command("rebuild")
+def db_rebuild(ctx: typer.Context) -> None:
+    """Write the media projection again from the events (nothing else changes)."""
+    from cli.context import open_ledger
+
+    ledger = open_ledger(ctx)
+    media = ledger.rebuild_projection()
+    typer.echo(f"rebuilt the projection of {media} media from the events")
+
+
 @db_app.command("copy")
 def db_copy(
     ctx: typer.Context,

@@ -13,6 +13,7 @@ from cli import (  # noqa: F401
     disc,
     handover,
     ir1,
+    keys,
     label,
     manifest,
     media,

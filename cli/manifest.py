@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.app import app
 from cli.context import open_ledger
+from cli.keys import KEY_FILE
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 manifest_app = typer.Typer(
     help="Manifests of dispatched media for a partner, and the partner's receipts coming back."
@@ -32,17 +37,42 @@ def manifest_export(
     fmt: FileFormat = typer.Option(
         None, "--format", help="json or csv (default: from the file's suffix, else json)."
     ),
+    key: Path = KEY_FILE,
 ) -> None:
     """Write the media dispatched to a partner, for it to load as expected arrivals."""
     from ledger.manifests import export_manifest, write_file
 
     ledger = open_ledger(ctx)
-    manifest = export_manifest(ledger, to, ledger.when(since) if since is not None else None)
+    when = ledger.when(since) if since is not None else None
+    manifest = export_manifest(ledger, to, when, signing_key(key))
     written = write_file(manifest, output, fmt.value if fmt else None)
     typer.echo(
         f"wrote {len(manifest.media)} media for {manifest.recipient} to {output} ({written})"
     )
     typer.echo(f"digest {manifest.digest}")
+    typer.echo(_signed_line(manifest.signature))
+
+
+def signing_key(key: Path | None) -> Ed25519PrivateKey | None:
+    """The ledger's signing key if there is one to read, else None (files go unsigned)."""
+    from ledger import signing
+    from ledger.errors import SigningKeyError
+
+    path = signing.key_path(key)
+    if key is None and not path.exists():
+        return None
+    try:
+        return signing.load_key(path)
+    except SigningKeyError:
+        if key is not None:
+            raise
+        return None
+
+
+def _signed_line(signature: str) -> str:
+    if signature:
+        return "signed with this ledger's key"
+    return "not signed: no signing key (custody key init); a partner holding our key refuses it"
 
 
 @manifest_app.command("receipts")
@@ -51,15 +81,18 @@ def manifest_receipts(
     sender: str = typer.Option(..., "--from", help="The partner (ODS code) that sent the media."),
     since: str = typer.Option(None, "--since", help="Only events recorded since (ISO 8601)."),
     output: Path = typer.Option(..., "-o", "--output", help="The JSON file to write."),
+    key: Path = KEY_FILE,
 ) -> None:
     """Write this ledger's receipt, handover and import events on a partner's media."""
     from ledger.manifests import export_receipts, write_file
 
     ledger = open_ledger(ctx)
-    receipts = export_receipts(ledger, sender, ledger.when(since) if since is not None else None)
+    when = ledger.when(since) if since is not None else None
+    receipts = export_receipts(ledger, sender, when, signing_key(key))
     write_file(receipts, output, "json")
     typer.echo(f"wrote {len(receipts.events)} events for {receipts.recipient} to {output}")
     typer.echo(f"digest {receipts.digest}")
+    typer.echo(_signed_line(receipts.signature))
 
 
 @manifest_app.command("import")

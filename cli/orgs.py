@@ -9,6 +9,12 @@ import typer
 from cli.app import app
 from cli.context import ledger_target, open_ledger
 
+PUBLIC_KEY = typer.Option(
+    None,
+    "--public-key",
+    help="The partner's public key (as its `custody key show` prints it): its manifests and "
+    "receipts must then be signed with it.",
+)
 org_app = typer.Typer(help="Partner organisations (destinations and senders), by ODS code.")
 app.add_typer(org_app, name="org")
 
@@ -36,10 +42,11 @@ def org_add(
     code: str = typer.Argument(..., help="ODS code, 3 to 5 capitals and digits."),
     name: str = typer.Option(..., "--name", help="The organisation's name."),
     address: str = typer.Option(None, "--address", help="Postal address (for return labels)."),
+    public_key: str = PUBLIC_KEY,
 ) -> None:
     """Add a partner organisation."""
-    org = open_ledger(ctx).add_org(code, name, address)
-    typer.echo(f"added {org.code} {org.name}")
+    org = open_ledger(ctx).add_org(code, name, address, public_key)
+    typer.echo(f"added {org.code} {org.name}" + (" with its public key" if org.public_key else ""))
 
 
 @org_app.command("list")
@@ -65,7 +72,12 @@ def org_edit(
     email: str = typer.Option(
         None, "--email", help='Its custody mailbox, for reminders of overdue receipts ("" clears).'
     ),
+    public_key: str = PUBLIC_KEY,
 ) -> None:
-    """Change an organisation's name, address or custody mailbox."""
-    org = open_ledger(ctx).edit_org(code, name=name, address=address, email=email)
+    """Change an organisation's name, address, custody mailbox or public key."""
+    org = open_ledger(ctx).edit_org(
+        code, name=name, address=address, email=email, public_key=public_key
+    )
     typer.echo(f"{org.code} {org.name}: {org.address or 'no address'}, {org.email or 'no email'}")
+    if public_key is not None:
+        typer.echo(f"public key {org.public_key}: its manifests and receipts must be signed")

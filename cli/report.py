@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 
 from cli.app import app
 from cli.context import open_ledger
+from cli.keys import KEY_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,8 +168,12 @@ def monthly(
     fmt: Format = FORMAT,
     output: Path = OUTPUT,
     thresholds: Path = THRESHOLDS,
+    key: Path = KEY_FILE,
 ) -> None:
-    """The month for the governance lead: partners, exceptions, incidents, routes, trend."""
+    """The month for the governance lead: partners, exceptions, incidents, routes, trend.
+
+    With the ledger's signing key, the month-end head is signed and kept as a checkpoint.
+    """
     from ledger.clock import LONDON
     from reports import output as out
     from reports.monthly import monthly as build
@@ -178,6 +184,7 @@ def monthly(
         today = ledger.clock().astimezone(LONDON).date()
         month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     report = build(ledger, month, load_thresholds(thresholds))
+    report = replace(report, signed=_sign_head(ledger, report.events, report.head, key))
     if fmt == Format.xlsx:
         out.write_xlsx(report.tables, _need_file(output))
         typer.echo(f"wrote {output}", err=True)
@@ -195,8 +202,23 @@ def monthly(
         for name, df in report.tables.items():
             parts += ["", name, out.table_text(df)]
         parts += ["", f"Ledger at the end of {report.month}: {report.events} events"]
-        parts += [f"head {report.head}", ""]
+        parts += [f"head {report.head}@{report.events}", report.signed, ""]
         _write("\n".join(parts), output)
+
+
+def _sign_head(ledger: Ledger, events: int, head: str, key: Path | None) -> str:
+    """Sign the month-end head with the ledger's key, if this account has it; say what was done."""
+    from cli.manifest import signing_key
+    from ledger.errors import CustodyError
+
+    private = signing_key(key)
+    if private is None:
+        return "not signed: no signing key here (custody key init)"
+    try:
+        signed = ledger.checkpoint(private, head=(events, head))
+    except CustodyError as exc:
+        return f"not signed: {exc}"
+    return f"signed {signed.signed_at} by {signed.public_key}: {signed.signature}"
 
 
 @report_app.command("thresholds")

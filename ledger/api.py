@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger import chain, media_events, organisations, queries, registration, scanning
+from ledger import chain, integrity, media_events, organisations, queries, registration, scanning
 from ledger.chain import ChainReport
+from ledger.errors import IntegrityError, MalformedEvent
 from ledger.events import Event
 from ledger.handover import HandoverFacts
 from ledger.media_events import TrackingResult, tracking_for_scan
@@ -31,6 +32,9 @@ from ledger.rules import Registration
 from ledger.scanning import Scan, ScanResult
 from ledger.transitions import MediaState
 from ledger.work import OpenLedger, Org, Work
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "ChainReport",
@@ -53,10 +57,12 @@ class Ledger(OpenLedger):
     """A custody ledger: each method one job in one unit of work."""
 
     # -- organisations
-    def add_org(self, code: str, name: str, address: str | None = None) -> Org:
-        """Add a partner organisation (destination or sender)."""
+    def add_org(
+        self, code: str, name: str, address: str | None = None, public_key: str | None = None
+    ) -> Org:
+        """Add a partner organisation (destination or sender), with its public key if known."""
         with self.unit() as work:
-            return organisations.add_org(work, code, name, address)
+            return organisations.add_org(work, code, name, address, public_key)
 
     def edit_org(self, code: str, **changes: str | None) -> Org:
         """Change an organisation's name, address or custody mailbox ("" clears them)."""
@@ -170,10 +176,59 @@ class Ledger(OpenLedger):
         with self.reading() as conn:
             return queries.list_media(conn, **kwargs)
 
-    def verify_chain(self) -> ChainReport:
-        """Recompute the hash chain; IntegrityError names the first event that fails."""
+    def verify_chain(self, expect: str | None = None) -> ChainReport:
+        """The chain, every stored time and every projection row checked, and that the chain
+        extends `expect` (`DIGEST` or `DIGEST@COUNT`, printed earlier) if given; IntegrityError
+        names the first problem (and how many more there are)."""
+        checked = self.check(expect)
+        if checked.problems:
+            first, more = checked.problems[0], len(checked.problems) - 1
+            also = f" ({more} more problem{'s' if more > 1 else ''} found)" if more else ""
+            raise (MalformedEvent if first.unreadable else IntegrityError)(first.text + also)
+        return ChainReport(checked.events, checked.head)
+
+    def check(
+        self, expect: str | None = None, *, public_key: str | None = None
+    ) -> integrity.Verified:
+        """Everything `verify_chain` checks, with every problem found (ledger.integrity).
+
+        Checkpoint signatures are checked against `public_key` if given (the key file's, or
+        one the auditor holds), else against the public key the ledger recorded at `key init`.
+        """
+        expected = integrity.parse_expected(expect) if expect is not None else None
+        trusted = (
+            organisations.checked_public_key(public_key) if public_key else None
+        ) or self.signing_public_key()
+        home = self.home.code
         with self.reading() as conn:
-            return chain.verify_chain(conn)
+            return integrity.verify(conn, expected, home=home, public_key=trusted)
+
+    def rebuild_projection(self) -> int:
+        """Write the media projection again from the events; returns how many media."""
+        with self.unit() as work:
+            return integrity.rebuild_projection(work.conn)
+
+    # -- signing: the ledger's key, checkpoints
+    def signing_public_key(self) -> str | None:
+        """The public key this ledger signs with, as recorded by `custody key init`."""
+        with self.reading() as conn:
+            return integrity.signing_public_key(conn)
+
+    def record_signing_key(self, public_key: str) -> None:
+        """Record the public key this ledger's checkpoints are signed with."""
+        public_key = organisations.checked_public_key(public_key)
+        with self.unit() as work:
+            integrity.record_signing_key(work.conn, public_key)
+
+    def checkpoint(
+        self, key: Ed25519PrivateKey, head: tuple[int, str] | None = None
+    ) -> integrity.Checkpoint:
+        """Sign the chain head (now, or `head` = (events, digest) of an earlier one) and keep it.
+
+        The key must be the one recorded at `key init`, so `verify` can check it later.
+        """
+        with self.unit() as work:
+            return integrity.checkpoint(work.conn, work.home.code, key, head, self.clock())
 
     def head_at(self, moment: datetime) -> ChainReport:
         """The chain as it stood at `moment`."""

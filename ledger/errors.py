@@ -105,6 +105,18 @@ class OutputNotWritable(CustodyError):
     """An output file that cannot be written (missing folder, a folder given, no permission)."""
 
 
+class ProjectionMismatch(IntegrityError):
+    """A media row a report read that its events contradict (edited, or written past the API)."""
+
+
+class SigningKeyError(CustodyError):
+    """The signing key cannot be made, read or used (missing, unreadable, not a key)."""
+
+
+class BadSignature(CustodyError):
+    """A file or checkpoint that should be signed by a known key, and is not (or not by it)."""
+
+
 class JournalError(CustodyError):
     """A station's offline journal cannot be written or read (disk full, no permission)."""
 

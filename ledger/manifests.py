@@ -22,13 +22,14 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import sqlalchemy as sa
 
-from ledger import store
+from ledger import signing, store
 from ledger.clock import aware_time, out_of_range, to_text
 from ledger.errors import (
+    BadSignature,
     CustodyError,
     DigestMismatch,
     InvalidValue,
@@ -45,6 +46,9 @@ from ledger.rules import KINDS
 from ledger.text import OPERATOR_MAX, checked_text, text_problem
 from ledger.transitions import effective
 from ledger.work import OpenLedger, Work, within
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MANIFEST_FORMAT = "custody-manifest/1"
 RECEIPTS_FORMAT = "custody-receipts/1"
@@ -107,6 +111,8 @@ class Manifest:
     head: str
     media: tuple[ManifestItem, ...]
     digest: str = ""
+    # The sender's Ed25519 signature of its digest (ledger.signing.file_message); "" if unsigned.
+    signature: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,7 @@ class Receipts:
     head: str
     events: tuple[dict[str, Any], ...]
     digest: str = ""
+    signature: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +180,10 @@ def content_digest(doc: Manifest | Receipts) -> str:
 
 
 def to_json(doc: Manifest | Receipts) -> str:
-    """The JSON form, digest included."""
-    return json.dumps({**_body(doc), "digest": doc.digest}, indent=2, ensure_ascii=False) + "\n"
+    """The JSON form, digest (and signature, if signed) included."""
+    signature = {"signature": doc.signature} if doc.signature else {}
+    body = {**_body(doc), "digest": doc.digest, **signature}
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
 def manifest_csv(manifest: Manifest) -> str:
@@ -192,6 +201,8 @@ def manifest_csv(manifest: Manifest) -> str:
     }
     for key in _HEADER_KEYS:
         out.write(f"# {key}: {header[key]}\n")
+    if manifest.signature:
+        out.write(f"# signature: {manifest.signature}\n")
     writer = csv.writer(out, lineterminator="\n")
     columns = (*MEDIA_COLUMNS, *OPTIONAL_MEDIA_COLUMNS)
     writer.writerow(columns)
@@ -297,6 +308,7 @@ def _header(data: dict[str, Any], head_key: str) -> dict[str, Any]:
         "head_events": events,
         "head": _text(head["digest"], f"{head_key} digest"),
         "digest": _text(data["digest"], "digest"),
+        "signature": _text(data.get("signature") or "", "signature"),
     }
     aware_time(fields["created_at"], "created_at")
     if fields["since"] is not None:
@@ -348,6 +360,7 @@ def _parse_csv(text: str) -> Manifest:
                 "since": header["since"] or None,
                 "head": {"events": int(header["head_events"]), "digest": header["head"]},
                 "digest": header["digest"],
+                "signature": header.get("signature", ""),
             },
             "head",
         ),
@@ -374,14 +387,19 @@ def _csv_item(row: dict[str | Any, Any], n: int) -> ManifestItem:
 
 
 def export_manifest(
-    ledger: Work | OpenLedger, partner: str, since: datetime | None = None
+    ledger: Work | OpenLedger,
+    partner: str,
+    since: datetime | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> Manifest:
     """The media this ledger issued and dispatched to `partner` (since a time, if given)."""
     with within(ledger, write=False) as work:
-        return _export_manifest(work, org(work.conn, partner).code, since)
+        return _export_manifest(work, org(work.conn, partner).code, since, key)
 
 
-def _export_manifest(work: Work, partner: str, since: datetime | None) -> Manifest:
+def _export_manifest(
+    work: Work, partner: str, since: datetime | None, key: Ed25519PrivateKey | None = None
+) -> Manifest:
     home, conn = work.home.code, work.conn
     media = store.MEDIA
     query = (
@@ -422,12 +440,36 @@ def _export_manifest(work: Work, partner: str, since: datetime | None) -> Manife
         head=head,
         media=tuple(items),
     )
-    return _signed(manifest)
+    return _signed(manifest, key)
 
 
-def _signed(doc: _Doc) -> _Doc:
-    """The document with its content digest filled in."""
-    return replace(doc, digest=content_digest(doc))
+def _signed(doc: _Doc, key: Ed25519PrivateKey | None = None) -> _Doc:
+    """The document with its content digest filled in, and signed with `key` if given."""
+    doc = replace(doc, digest=content_digest(doc))
+    if key is None:
+        return doc
+    return replace(doc, signature=signing.sign(key, _signed_text(doc)))
+
+
+def _signed_text(doc: Manifest | Receipts) -> str:
+    kind = "manifest" if isinstance(doc, Manifest) else "receipts"
+    return signing.file_message(kind, doc.sender, doc.recipient, doc.digest)
+
+
+def signature_problem(doc: Manifest | Receipts, public_key: str | None) -> str | None:
+    """Why a partner's file may not be imported given the partner's registered key, or None.
+
+    A partner with a registered public key must sign every file with it; a partner without
+    one may send unsigned files (or signed ones, which cannot be checked).
+    """
+    if public_key is None:
+        return None
+    kind = "manifest" if isinstance(doc, Manifest) else "receipts"
+    if not doc.signature:
+        return f"this {kind} is not signed, and {doc.sender} has a registered public key"
+    if not signing.signed_by(public_key, _signed_text(doc), doc.signature):
+        return f"this {kind}'s signature is not by {doc.sender}'s registered public key"
+    return None
 
 
 # -- receiver: import a manifest ----------------------------------------------------------
@@ -556,14 +598,19 @@ def expected_not_arrived(
 
 
 def export_receipts(
-    ledger: Work | OpenLedger, partner: str, since: datetime | None = None
+    ledger: Work | OpenLedger,
+    partner: str,
+    since: datetime | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> Receipts:
     """This ledger's events on media issued by `partner`: receipts, handovers, imports."""
     with within(ledger, write=False) as work:
-        return _export_receipts(work, org(work.conn, partner).code, since)
+        return _export_receipts(work, org(work.conn, partner).code, since, key)
 
 
-def _export_receipts(work: Work, partner: str, since: datetime | None) -> Receipts:
+def _export_receipts(
+    work: Work, partner: str, since: datetime | None, key: Ed25519PrivateKey | None = None
+) -> Receipts:
     events_table = store.EVENTS
     query = (
         sa.select(events_table)
@@ -588,7 +635,7 @@ def _export_receipts(work: Work, partner: str, since: datetime | None) -> Receip
         head=head,
         events=tuple(event_json(e) for e in kept),
     )
-    return _signed(receipts)
+    return _signed(receipts, key)
 
 
 def import_receipts(ledger: Work | OpenLedger, receipts: Receipts) -> ImportReport:
@@ -712,6 +759,12 @@ def _event_from_json(data: Any) -> Event:
 def import_file(ledger: Work | OpenLedger, path: Path, *, operator: str) -> ImportReport:
     """Import a manifest (as receiver) or receipts (as sender), whichever the file is."""
     doc = read_file(path)
+    with within(ledger, write=False) as work:
+        partner = org(work.conn, doc.sender) if doc.sender != work.home.code else None
+    if partner is not None:
+        problem = signature_problem(doc, partner.public_key)
+        if problem:
+            raise BadSignature(f"{path.name}: {problem}; nothing imported")
     if isinstance(doc, Manifest):
         return import_manifest(ledger, doc, operator=operator)
     return import_receipts(ledger, doc)

@@ -13,16 +13,33 @@ from ledger.text import organisation_texts
 from ledger.work import Org, Work
 
 
-def add_org(work: Work, code: str, name: str, address: str | None = None) -> Org:
-    """Add a partner organisation (destination or sender)."""
+def add_org(
+    work: Work,
+    code: str,
+    name: str,
+    address: str | None = None,
+    public_key: str | None = None,
+) -> Org:
+    """Add a partner organisation (destination or sender), with its public key if known."""
     code = check_ods(code)
     if not name.strip():
         raise InvalidValue("an organisation needs a name")
     name, address = organisation_texts(name, address)
+    if public_key is not None:
+        public_key = checked_public_key(public_key)
     if store.organisation(work.conn, code) is not None:
         raise DuplicateOrganisation(f"organisation {code} is already in the ledger")
     store.add_organisation(work.conn, code, name, address, home=False)
-    return Org(code, name, address, False)
+    if public_key is not None:
+        store.update_organisation(work.conn, code, {"public_key": public_key})
+    return Org(code, name, address, False, public_key=public_key)
+
+
+def checked_public_key(text: str) -> str:
+    """A public key in its one-line form, checked (InvalidValue if it is not one)."""
+    from ledger import signing
+
+    return signing.public_text(signing.parse_public(text))
 
 
 def edit_org(
@@ -32,8 +49,10 @@ def edit_org(
     name: str | None = None,
     address: str | None = None,
     email: str | None = None,
+    public_key: str | None = None,
 ) -> Org:
-    """Change an organisation's name, address or custody mailbox ("" clears address/email)."""
+    """Change an organisation's name, address, custody mailbox ("" clears address/email) or
+    public key (a partner's: its manifests and receipts must then be signed with it)."""
     from ledger.accounts import check_email
 
     known = org(work.conn, code)
@@ -46,15 +65,24 @@ def edit_org(
         values["address"] = organisation_texts(known.name, address.strip() or None)[1]
     if email is not None:
         values["email"] = check_email(email)
+    if public_key is not None:
+        if known.home:
+            raise InvalidValue(
+                f"{known.code} is this ledger: its key is the one `custody key init` made"
+            )
+        values["public_key"] = checked_public_key(public_key)
     if not values:
-        raise InvalidValue("nothing to change: give --name, --address or --email")
+        raise InvalidValue("nothing to change: give --name, --address, --email or --public-key")
     store.update_organisation(work.conn, known.code, values)
     return org(work.conn, known.code)
 
 
 def organisations(conn: sa.Connection) -> list[Org]:
     """Every organisation, home first."""
-    return [Org(r.code, r.name, r.address, r.home, r.email) for r in store.organisations(conn)]
+    return [
+        Org(r.code, r.name, r.address, r.home, r.email, r.public_key)
+        for r in store.organisations(conn)
+    ]
 
 
 def org(conn: sa.Connection, code: str) -> Org:
@@ -63,4 +91,4 @@ def org(conn: sa.Connection, code: str) -> Org:
     row = store.organisation(conn, code)
     if row is None:
         raise UnknownOrganisation(f"unknown organisation {code!r} (add it with `custody org add`)")
-    return Org(row.code, row.name, row.address, row.home, row.email)
+    return Org(row.code, row.name, row.address, row.home, row.email, row.public_key)

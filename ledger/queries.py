@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from ledger import store
+from ledger import integrity, store
 from ledger.clock import from_text, to_text
-from ledger.errors import InvalidValue, UnknownMedia
+from ledger.errors import InvalidValue, ProjectionMismatch, UnknownMedia
 from ledger.events import Action, Event
 from ledger.ids import check_ods, parse_media_id
 from ledger.transitions import MediaState, Status, effective, fold, voided_ids
@@ -168,11 +168,26 @@ def _fetch(conn: sa.Connection, stmt: Any, params: dict[str, Any]) -> tuple[list
     return names, cursor.fetchall()
 
 
+def _checked(
+    conn: sa.Connection, stmt: Any, params: dict[str, Any], names: tuple[str, ...]
+) -> Rows:
+    """The media rows a query reads, each re-folded from its events in the same transaction:
+    a report never reads a projection row that `verify` would contradict without saying so."""
+    rows = store._run(conn, stmt, params).fetchall()
+    problems = integrity.rows_problems(conn, names, rows)
+    if problems:
+        more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ProjectionMismatch(
+            f"the media projection disagrees with the events: {problems[0].text}{more}; "
+            "nothing reported (run `custody verify`, then `custody db rebuild`)"
+        )
+    return Rows(names, rows)
+
+
 def open_media(conn: sa.Connection, *, patient: bool = False) -> Rows:
     """Every medium that still has somewhere to go (registered ... import failed), and every
-    disc handed to the patient with no acknowledgement recorded yet."""
-    _, rows = _fetch(conn, _OPEN[patient], {})
-    return Rows(_columns(patient), rows)
+    disc handed to the patient with no acknowledgement recorded yet; each row re-folded."""
+    return _checked(conn, _OPEN[patient], {}, _columns(patient))
 
 
 def touched_media(
@@ -194,6 +209,8 @@ def touched_media(
         raise ValueError("patient identifiers are read only with patient=True")
     stmt = _TOUCHED.setdefault(names, _touched(names))
     params = {"start": to_text(start), "end": to_text(end), "lookback": to_text(start - lookback)}
+    if "media_id" in names:
+        return _checked(conn, stmt, params, names)
     _, rows = _fetch(conn, stmt, params)
     return Rows(names, rows)
 

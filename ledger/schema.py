@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The alembic revision that these tables are; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 
 class Setting(SQLModel, table=True):
@@ -31,6 +31,8 @@ class Organisation(SQLModel, table=True):
     home: bool = False
     # The partner's custody mailbox: reminders of its overdue receipts go here (migration 0007).
     email: str | None = None
+    # The partner's Ed25519 public key (`ed25519:` + base64): its manifests must be signed.
+    public_key: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -164,6 +166,18 @@ class ReminderRow(SQLModel, table=True):
     recipient: str = Field(primary_key=True)
     item: str = Field(primary_key=True)
     sent_at: str = Field(max_length=27)
+
+
+class Checkpoint(SQLModel, table=True):
+    """The chain head as it stood, signed with the ledger's key (kept outside the database)."""
+
+    __tablename__ = "checkpoints"
+    id: int | None = Field(default=None, primary_key=True)
+    events: int
+    digest: str = Field(max_length=64)
+    signed_at: str = Field(max_length=27)
+    public_key: str
+    signature: str
 
 
 APPEND_ONLY_SQLITE = [

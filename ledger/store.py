@@ -47,6 +47,7 @@ from ledger.schema import (
     APPEND_ONLY_SQLITE,
     SCHEMA_REVISION,
     ChainHead,
+    Checkpoint,
     EventRow,
     MediaRow,
     Organisation,
@@ -58,6 +59,7 @@ from ledger.transitions import MediaState
 EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 MEDIA: sa.Table = MediaRow.__table__  # type: ignore[attr-defined]
 HEAD: sa.Table = ChainHead.__table__  # type: ignore[attr-defined]
+CHECKPOINTS: sa.Table = Checkpoint.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 15000
 
 

@@ -35,6 +35,7 @@ class Org(NamedTuple):
     address: str | None
     home: bool
     email: str | None = None  # its custody mailbox, for reminders of overdue receipts
+    public_key: str | None = None  # a partner's: its manifests and receipts must be signed
 
 
 @dataclass(frozen=True, slots=True)

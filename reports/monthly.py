@@ -67,6 +67,8 @@ class Monthly:
     events: int
     head: str
     thresholds: Thresholds
+    # The head's signed checkpoint ("signed ... by ed25519:..."), or why it is not signed.
+    signed: str = "not signed"
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -131,10 +131,11 @@ def monthly_html(report: Monthly) -> str:
   <h2>Ledger integrity at the end of {e(month_name)}</h2>
   <p>{report.events:,} events recorded by the end of the month. Head digest (SHA-256 of the
   hash chain's last event):</p>
-  <p class="digest">{e(report.head)}</p>
-  <p class="notes">`custody verify` on the ledger recomputes the chain; a later edit, deletion or
-  insertion before this point would change this digest. Thresholds in working days:
-  {e(thresholds)}.</p>
+  <p class="digest">{e(report.head)}@{report.events}</p>
+  <p class="notes">{e(report.signed)}</p>
+  <p class="notes">`custody verify --expect {e(report.head)}@{report.events}` fails if any
+  event up to this point was later changed, removed or inserted, whatever was recomputed.
+  Thresholds in working days: {e(thresholds)}.</p>
 </section>
 """
     return (

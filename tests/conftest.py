@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ledger.api import Ledger
 from tests.pg import fresh_database, require_server
@@ -19,6 +20,10 @@ from tests.safety.outcomes_plugin import (  # noqa: F401
     pytest_runtest_logreport,
     pytest_sessionfinish,
 )
+
+# Property tests prove correctness, not speed: no per-example deadline on a busy 2-core machine.
+settings.register_profile("custody", deadline=None)
+settings.load_profile("custody")
 
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]

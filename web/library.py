@@ -155,6 +155,10 @@ def scan_line(
     if isinstance(line, Command):
         return DeskResult("command", line.action, reason=f"now scanning: {line.action}")
     if isinstance(line, Badge):
+        if at:
+            # Sent from the offline queue: signing someone in now would make the scans queued
+            # after it theirs, though the person who scanned them was someone else.
+            return DeskResult("refused", action, reason="a badge scanned offline: scan it again")
         try:
             account = badge_sign_in(accounts, raw, address)
         except SignInRefused as exc:

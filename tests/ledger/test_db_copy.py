@@ -43,6 +43,8 @@ def test_copy_sqlite_into_postgresql(tmp_path: Path, pg_url: str) -> None:
     assert copy.list_media() == ledger.list_media()
     assert (
         ok(pg_url, "verify") == f"verified {original.events} events\nhead digest {original.head}\n"
+        "re-folded 5 media: the projection matches the events\n"
+        "no signed checkpoints yet (custody checkpoint)\n"
     )
 
     # The copy carries on where the original stopped: numbering, serials, chain.

@@ -143,7 +143,7 @@ def test_upgrade_from_first_released_schema_keeps_everything(target: str, stampe
             )
             if name == "media":
                 assert {(r["expected"], r["unexpected"]) for r in got} == {(False, False)}
-    assert ok(target, "verify") == f"verified 19 events\nhead digest {HEAD_0001}\n"
+    assert ok(target, "verify").startswith(f"verified 19 events\nhead digest {HEAD_0001}\n")
 
     ledger = Ledger.open(target)
     media_id = DATA["media"][-1]["media_id"]

@@ -30,8 +30,10 @@ def test_core_commands(db: str, tmp_path: Path) -> None:
     assert ok(db, "org", "add", "RXH", "--name", "Brighton") == "added RXH Brighton\n"
     orgs = json.loads(ok(db, "org", "list", "--json"))
     assert orgs == [
-        {"code": "RGT", "name": "Cambridge", "address": None, "home": True, "email": None},
-        {"code": "RXH", "name": "Brighton", "address": None, "home": False, "email": None},
+        {"code": "RGT", "name": "Cambridge", "address": None, "home": True, "email": None}
+        | {"public_key": None},
+        {"code": "RXH", "name": "Brighton", "address": None, "home": False, "email": None}
+        | {"public_key": None},
     ]
     assert ok(db, "register", "--to", "RXH", "--nhs", NHS[0], "--urgent") == "RGT00000001E\n"
     csv_file = tmp_path / "batch.csv"

@@ -169,3 +169,16 @@ def test_scan_at_an_unknown_site_refused(client_for: Client, site: Site) -> None
     assert r.status_code == 400
     assert site.ledger.show(site.media[0]).state.status == "registered"
 
+
+def test_badge_sent_from_the_offline_queue_signs_nobody_in(client_for: Client, site: Site) -> None:
+    badge = site.accounts.issue_badge("pacsdesk")
+    client = client_for("post-room")
+    csrf = client.get("/scan").text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    r = client.post(
+        "/scan",
+        json={"code": badge, "action": "dispatch", "at": "2026-01-05T09:00:00Z"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert r.json()["outcome"] == "refused"
+    assert r.json()["operator"] == "postroom"
+    assert "postroom" in client.get("/").text

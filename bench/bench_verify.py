@@ -1,0 +1,133 @@
+"""Benchmark: `custody verify` on 1,000,000 media and ~5.9 million events (#12).
+
+    .venv/bin/python bench/bench_verify.py [--media N] [--keep DIR] [--reuse]
+
+Builds the ledger of bench/bench_reports.py (bulk inserts of simulated journeys), then
+makes it a ledger `verify` accepts: every event's hash computed with the project's own
+`event_hash`, chained in recording order, the chain head set, and the projection rebuilt
+from the events (`Ledger.rebuild_projection`). Then times `custody verify` in a child
+process: wall time and peak resident memory. Target: under 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_reports import write_ledger  # noqa: E402
+from ledger.api import Ledger  # noqa: E402
+from ledger.clock import from_text  # noqa: E402
+from ledger.events import GENESIS, Event, detail_text, event_hash  # noqa: E402
+
+TARGET_SECONDS = 30.0
+
+
+def chain(path: Path) -> int:
+    """Compute every event's hash in recording order and set the chain head; returns events."""
+    import json
+
+    db = sqlite3.connect(path, isolation_level=None)
+    triggers = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+    ).fetchall()
+    db.execute("BEGIN IMMEDIATE")
+    for name, _sql in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    update = "UPDATE events SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?"
+    prev, count, batch = GENESIS, 0, []
+    rows = db.execute(
+        "SELECT seq, event_id, media_id, action, at, recorded_at, site, operator, detail "
+        "FROM events ORDER BY seq"
+    ).fetchall()
+    for seq, event_id, media_id, action, at, recorded_at, site, operator, detail in rows:
+        event = Event(
+            event_id=event_id,
+            media_id=media_id,
+            action=action,
+            at=from_text(at),
+            recorded_at=from_text(recorded_at),
+            site=site,
+            operator=operator,
+            detail=json.loads(detail),
+        )
+        canonical_detail = detail_text(event.detail)
+        digest = event_hash(event, prev, canonical_detail)
+        batch.append((canonical_detail, prev, digest, seq))
+        prev, count = digest, count + 1
+        if len(batch) >= 100_000:
+            db.executemany(
+                "UPDATE events SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?", batch
+            )
+            batch = []
+    db.executemany(update, batch)
+    db.execute("UPDATE chain_head SET count = ?, hash = ? WHERE id = 1", (count, prev))
+    for _name, sql in triggers:
+        db.execute(sql)
+    db.execute("COMMIT")
+    db.close()
+    return count
+
+
+def measure(args: list[str]) -> tuple[float, float, int, int]:
+    """Run a command in a child: wall time, CPU seconds (it and its workers), peak RSS, exit."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2]) * 1024, int(out[3])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=int, default=1_000_000)
+    parser.add_argument("--transfers", type=int, default=150_000)
+    parser.add_argument("--keep", type=Path, help="Build the ledger here and keep it.")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--reuse", action="store_true", help="Time verify on the --keep ledger.")
+    opts = parser.parse_args()
+    folder = opts.keep or Path(tempfile.mkdtemp(prefix="custody-bench-verify-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bench.db"
+    if not (opts.reuse and path.exists()):
+        for stale in (path, path.with_name("bench.db-wal"), path.with_name("bench.db-shm")):
+            stale.unlink(missing_ok=True)
+        print(f"generating {opts.media:,} media into {path} ...", flush=True)
+        made = write_ledger(path, opts.media, opts.transfers, opts.seed)
+        print(f"  {made['events']:,} events in {made['generate_s']:.1f} s", flush=True)
+        t = time.perf_counter()
+        events = chain(path)
+        print(f"  chained {events:,} events in {time.perf_counter() - t:.1f} s", flush=True)
+        t = time.perf_counter()
+        ledger = Ledger.open(str(path))
+        media = ledger.rebuild_projection()
+        ledger.engine.dispose()
+        print(f"  projection of {media:,} media rebuilt in {time.perf_counter() - t:.1f} s")
+    custody = str(Path(sys.executable).with_name("custody"))
+    load = os.getloadavg()[0]
+    seconds, cpu, peak, code = measure([custody, "--db", str(path), "verify"])
+    verdict = "ok" if code == 0 and seconds < TARGET_SECONDS else "OVER TARGET or FAILED"
+    print(
+        f"custody verify: {seconds:.1f} s wall, {cpu:.1f} s CPU (with its workers), peak "
+        f"{peak / 1024**2:.0f} MB per process, exit {code} (target {TARGET_SECONDS:.0f} s) "
+        f"{verdict}; load average {load:.1f} on {os.cpu_count()} CPUs when it started"
+    )
+    return 0 if code == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
