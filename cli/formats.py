@@ -79,7 +79,6 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
     from ledger.clock import london
     from ledger.handover import acknowledgement_problem
     from ledger.ids import parse_media_id, parse_tracking
-    from ledger.text import shown
 
     s = record.state
     since = f" since {london(s.status_at)}" if s.status_at else ""
@@ -124,6 +123,15 @@ def record_lines(record: MediaRecord, names: dict[str, str] | None = None) -> li
     for a in s.anomalies:
         lines.append(f"anomaly      {london(a.at)}  {a.text}")
     lines.append("history")
+    return lines + history_lines(record)
+
+
+def history_lines(record: MediaRecord) -> list[str]:
+    """A medium's events, one line each, voided ones marked, late entries with their time."""
+    from ledger.clock import london
+    from ledger.text import shown
+
+    lines = []
     voided = record.voided
     for e in record.events:
         late = (

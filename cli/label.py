@@ -50,6 +50,36 @@ def written_lines(paths: Sequence[Path], template: Template, count: int, start: 
     return [*lines, f"{count} label{'s' if count > 1 else ''} on {template.name}"]
 
 
+def _check_choice(
+    codes: list[str] | None, status: str | None, reprints: bool, patient_ref: str | None
+) -> None:
+    """Which media to label: IDs, or `--status registered`; InvalidValue for a mix."""
+    from ledger.errors import InvalidValue
+
+    if reprints and not status:
+        raise InvalidValue("--all goes with --status registered")
+    if codes and status:
+        raise InvalidValue("give media IDs or --status registered, not both")
+    if not codes and not status:
+        raise InvalidValue("give the media IDs to label, or --status registered")
+    if status and status != "registered":
+        raise InvalidValue(
+            f"--status {status!r}: labels are printed for media not yet sent (--status registered)"
+        )
+    if patient_ref is not None and (status or len(codes or []) != 1):
+        raise InvalidValue("--patient-ref goes on one medium's label: give exactly one media ID")
+
+
+def _media_to_label(ledger: Ledger, codes: list[str] | None, reprints: bool) -> list[str]:
+    """The media waiting for a label (each one skipped said so on stderr)."""
+    from ledger.labelling import waiting_for_label
+
+    waiting = waiting_for_label(ledger, reprints=reprints)
+    for media_id, reason in waiting.skipped:
+        typer.echo(f"skipped {media_id}: {reason}", err=True)
+    return list(waiting.media_ids)
+
+
 @app.command()
 def label(
     ctx: typer.Context,
@@ -91,32 +121,14 @@ def label(
     from cli.context import default_operator
     from labels.sheets import write_labels
     from labels.templates import get_template
-    from ledger.errors import InvalidValue
-    from ledger.labelling import waiting_for_label
 
-    if reprints and not status:
-        raise InvalidValue("--all goes with --status registered")
-    if codes and status:
-        raise InvalidValue("give media IDs or --status registered, not both")
-    if not codes and not status:
-        raise InvalidValue("give the media IDs to label, or --status registered")
-    if status and status != "registered":
-        raise InvalidValue(
-            f"--status {status!r}: labels are printed for media not yet sent (--status registered)"
-        )
-    if patient_ref is not None and (status or len(codes) != 1):
-        raise InvalidValue("--patient-ref goes on one medium's label: give exactly one media ID")
+    _check_choice(codes, status, reprints, patient_ref)
     tpl = get_template(template)
     ledger = open_ledger(ctx)
-    media_ids = list(codes or [])
-    if status:
-        waiting = waiting_for_label(ledger, reprints=reprints)
-        for media_id, reason in waiting.skipped:
-            typer.echo(f"skipped {media_id}: {reason}", err=True)
-        if not waiting.media_ids:
-            typer.echo("no media are waiting for a label; nothing written")
-            return
-        media_ids = waiting.media_ids
+    media_ids = _media_to_label(ledger, codes, reprints) if status else list(codes)
+    if not media_ids:
+        typer.echo("no media are waiting for a label; nothing written")
+        return
     contents = label_contents(ledger, media_ids, patient_ref)
     ledger.check_writable()  # a read-only ledger: say so before printing anything
     paths = write_labels(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,7 +15,7 @@ from cli.context import open_ledger
 from cli.formats import scan_line, tracking_line
 
 if TYPE_CHECKING:
-    from ledger.api import ScanResult
+    from ledger.api import Ledger, ScanResult
 
 
 @app.command()
@@ -52,6 +52,7 @@ def scan(
     With no codes, a scan station: reads codes from a USB scanner (or a pipe) until
     Ctrl-D or Ctrl-C; settings from `custody station-config`.
     """
+    from cli.context import default_operator
     from ledger.api import tracking_for_scan
     from ledger.errors import InvalidValue
 
@@ -59,25 +60,8 @@ def scan(
         raise InvalidValue("give the image files to scan")
     parcel_ref = tracking_for_scan(action.value, tracking, station=not codes)
     if not codes:
-        from cli.station import start_station
-
-        if at is not None:
-            raise InvalidValue("a station scans now: --at is for codes given on the command line")
-        if disc is not None:
-            raise InvalidValue("--disc describes one disc: scan one code with it")
-        exit_code = start_station(
-            ctx.find_root().params.get("db"),
-            action.value,
-            site=site,
-            operator=operator,
-            prefix=prefix,
-            suffix=suffix,
-            journal=journal,
-        )
-        raise typer.Exit(exit_code)
-    from cli.context import default_operator
-    from ledger.api import ScanResult
-
+        settings = {"site": site, "operator": operator, "prefix": prefix, "suffix": suffix}
+        raise typer.Exit(_station(ctx, action.value, at, disc, journal=journal, **settings))
     ledger = open_ledger(ctx)
     where = ledger.org(site).code if site else ledger.home.code
     who = operator or default_operator()
@@ -91,24 +75,8 @@ def scan(
 
         detail, notes = arrival_lines(ledger, action.value, codes, disc)
     work: list[str | ScanResult] = images_to_scan([Path(c) for c in codes]) if image else [*codes]
-    counts: Counter[str] = Counter()
-    in_parcel: list[str] = []
-    with ledger.session():
-        for item in work:
-            result = (
-                item
-                if isinstance(item, ScanResult)
-                else ledger.scan(
-                    action.value, item, site=where, operator=who, at=when, detail=detail
-                )
-            )
-            counts[result.outcome] += 1
-            typer.echo(scan_line(result))
-            if result.media_id and result.outcome in ("recorded", "duplicate"):
-                in_parcel.append(result.media_id)
-            if detail is not None and result.outcome == "recorded":
-                for note in notes:
-                    typer.echo(note)
+    given = {"site": where, "operator": who, "at": when, "detail": detail}
+    counts, in_parcel = _record_scans(ledger, action.value, work, given, notes)
     if parcel_ref is not None and in_parcel:
         attached = ledger.attach_tracking(
             in_parcel, parcel_ref.text, site=where, operator=who, at=when
@@ -122,6 +90,46 @@ def scan(
         )
     if counts["refused"]:
         raise typer.Exit(1)
+
+
+def _station(
+    ctx: typer.Context, action: str, at: str | None, disc: Path | None, **settings: str | None
+) -> int:
+    """The scan station (no codes given): reads a scanner until Ctrl-D; its exit code."""
+    from cli.station import start_station
+    from ledger.errors import InvalidValue
+
+    if at is not None:
+        raise InvalidValue("a station scans now: --at is for codes given on the command line")
+    if disc is not None:
+        raise InvalidValue("--disc describes one disc: scan one code with it")
+    return start_station(ctx.find_root().params.get("db"), action, **settings)
+
+
+def _record_scans(
+    ledger: Ledger,
+    action: str,
+    work: Sequence[str | ScanResult],
+    given: dict[str, Any],
+    notes: list[str],
+) -> tuple[Counter[str], list[str]]:
+    """Scan each code (an image's refusal is printed as it is), printing a line each; the
+    outcomes counted, and the media that went into the parcel."""
+    from ledger.api import ScanResult
+
+    counts: Counter[str] = Counter()
+    in_parcel: list[str] = []
+    with ledger.session():
+        for item in work:
+            result = item if isinstance(item, ScanResult) else ledger.scan(action, item, **given)
+            counts[result.outcome] += 1
+            typer.echo(scan_line(result))
+            if result.media_id and result.outcome in ("recorded", "duplicate"):
+                in_parcel.append(result.media_id)
+            if given["detail"] is not None and result.outcome == "recorded":
+                for note in notes:
+                    typer.echo(note)
+    return counts, in_parcel
 
 
 def images_to_scan(images: Sequence[Path]) -> list[str | ScanResult]:

@@ -81,7 +81,7 @@ def password_sent(
         raise InvalidValue(f"{media_id} is not encrypted: it has no password to send")
     detail: dict[str, Any] = {"via": via}
     if to:
-        detail["to"] = checked_text(to, "--to", NAME_MAX)
+        detail["to"] = checked_text(to, "{field}", NAME_MAX, field="to")
     event = work.event(media_id, Action.PASSWORD_SENT, when, operator, detail)
     record(work.conn, [event], {media_id: events})
     return event
@@ -187,7 +187,8 @@ def acknowledge_handover(
     try:
         detail = acknowledgement_detail(acknowledged_by, relationship)
     except ValueError as exc:
-        raise InvalidValue(str(exc)) from None
+        message, field = exc.args
+        raise InvalidValue(message, field=field) from None
     media_id = str(parse_media_id(code))
     when = work.check_at(at)
     problem = acknowledgement_problem(fold(media_id, work.events_of(media_id)))
@@ -267,7 +268,7 @@ def ir1_filed(
     """Record the reference the risk system gave an IR1 filed for (medium, reason)."""
     if not ref.strip():
         raise InvalidValue("{field} needs the risk system's reference number", field="ref")
-    detail = {"ref": checked_text(ref, "--ref", NAME_MAX)}
+    detail = {"ref": checked_text(ref, "{field}", NAME_MAX, field="ref")}
     return _ir1_event(work, code, Action.IR1_FILED, reason, detail, operator, at)
 
 
@@ -277,7 +278,7 @@ def ir1_closed(
     """Close the IR1 (or IR1 candidate) for (medium, reason), saying why."""
     if not note.strip():
         raise InvalidValue("closing an IR1 needs a {field} saying why", field="note")
-    detail = {"note": checked_text(note, "--note", NOTE_MAX)}
+    detail = {"note": checked_text(note, "{field}", NOTE_MAX, field="note")}
     return _ir1_event(work, code, Action.IR1_CLOSED, reason, detail, operator, at)
 
 

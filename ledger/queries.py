@@ -114,9 +114,13 @@ def _touched(columns: tuple[str, ...]) -> sa.Select[Any]:
 # A disc handed to the patient whose acknowledgement is still to be recorded, whatever its status.
 UNACKNOWLEDGED = sa.and_(M.c.exception == "patient-handover", M.c.acknowledged_at.is_(None))
 # Built once: store._run compiles each statement once per dialect.
+# Two indexed selects, not one OR: with the OR SQLite scans every medium. The second part
+# (partial index ix_media_handover_unacknowledged) skips what the first already has.
+# Plain comparisons, not IN: store._run sends the compiled SQL as it is (no expanding lists).
 _OPEN = {
-    p: _media_select(p).where(
-        sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES), UNACKNOWLEDGED)
+    p: sa.union_all(
+        _media_select(p).where(sa.or_(*(M.c.status == str(s) for s in OPEN_STATUSES))),
+        _media_select(p).where(UNACKNOWLEDGED, *(M.c.status != str(s) for s in OPEN_STATUSES)),
     )
     for p in (False, True)
 }

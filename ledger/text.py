@@ -36,12 +36,15 @@ def text_problem(value: str, what: str, limit: int, *, lines: bool = False) -> s
     return None
 
 
-def checked_text(value: str, what: str, limit: int, *, lines: bool = False) -> str:
-    """`value` trimmed, or InvalidValue saying why it cannot be stored."""
+def checked_text(
+    value: str, what: str, limit: int, *, lines: bool = False, field: str | None = None
+) -> str:
+    """`value` trimmed, or InvalidValue saying why it cannot be stored (about `field`, which
+    `what` may name as `{field}`: each front end names its own control)."""
     value = value.strip()
     problem = text_problem(value, what, limit, lines=lines)
     if problem:
-        raise InvalidValue(problem)
+        raise InvalidValue(problem, field=field)
     return value
 
 

@@ -102,35 +102,7 @@ def check_imports(
 
     PacsUnreachable or PacsQueryFailed propagate before anything is recorded.
     """
-    from ledger.ids import parse_media_id
-
-    skipped: dict[str, MediaCheck] = {}
-    wanted: dict[str, tuple[MediaState, Basis, tuple[StudyCount, ...]]] = {}
-    order: list[str] = []
-    with ledger.session():
-        for code in codes:
-            try:
-                media_id = str(parse_media_id(code))
-                state = ledger.show(media_id).state
-            except CustodyError as exc:
-                skipped[code] = MediaCheck(code, None, reason=str(exc))
-                order.append(code)
-                continue
-            order.append(media_id)
-            expected = expected_studies(state)
-            if state.status not in CHECKABLE:
-                skipped[media_id] = MediaCheck(
-                    media_id, state.status, reason=f"not with the PACS team ({state.status})"
-                )
-            elif expected is None:
-                skipped[media_id] = MediaCheck(
-                    media_id,
-                    state.status,
-                    reason="no Study Instance UID recorded (register --from-disc or "
-                    "scan receive --disc)",
-                )
-            else:
-                wanted[media_id] = (state, *expected)
+    skipped, wanted, order = _checkable(ledger, codes)
     uids = [s.study_uid for _, _, studies in wanted.values() for s in studies]
     found = (client or pacs_client(settings)).find_studies(uids) if uids else {}
     checks: dict[str, MediaCheck] = dict(skipped)
@@ -159,6 +131,45 @@ def check_imports(
     if events:
         ledger.record_events(events)
     return [checks[key] for key in dict.fromkeys(order)]
+
+
+Wanted = dict[str, tuple[MediaState, Basis, tuple[StudyCount, ...]]]
+
+
+def _checkable(
+    ledger: Ledger, codes: Iterable[str]
+) -> tuple[dict[str, MediaCheck], Wanted, list[str]]:
+    """Which media can be checked (with what they should hold), which not and why, in order."""
+    from ledger.ids import parse_media_id
+
+    skipped: dict[str, MediaCheck] = {}
+    wanted: Wanted = {}
+    order: list[str] = []
+    with ledger.session():
+        for code in codes:
+            try:
+                media_id = str(parse_media_id(code))
+                state = ledger.show(media_id).state
+            except CustodyError as exc:
+                skipped[code] = MediaCheck(code, None, reason=str(exc))
+                order.append(code)
+                continue
+            order.append(media_id)
+            expected = expected_studies(state)
+            if state.status not in CHECKABLE:
+                skipped[media_id] = MediaCheck(
+                    media_id, state.status, reason=f"not with the PACS team ({state.status})"
+                )
+            elif expected is None:
+                skipped[media_id] = MediaCheck(
+                    media_id,
+                    state.status,
+                    reason="no Study Instance UID recorded (register --from-disc or "
+                    "scan receive --disc)",
+                )
+            else:
+                wanted[media_id] = (state, *expected)
+    return skipped, wanted, order
 
 
 def _outcome(

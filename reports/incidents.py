@@ -115,7 +115,10 @@ def overdue_receipt(ev: Evidence, ctx: Basis) -> pd.DataFrame:
     waiting = m["status"] == Status.DISPATCHED
     # No receipt, and no longer dispatched: it left the post some other way (lost, returned).
     other = m["status_at"].where(~waiting)
-    end = london_days(received.fillna(other))
+    # Day by day, not received.fillna(other): the two columns' time units may differ (pandas
+    # infers each column's own), and filling one from the other casts or warns.
+    received_day, other_day = london_days(received), london_days(other)
+    end = np.where(np.isnat(received_day), other_day, received_day)
     end = np.where(np.isnat(end) & waiting.to_numpy(), ctx.as_of_day, end)
     late = ~np.isnat(due) & ~np.isnat(end) & (due <= end)
     rows = m[late]

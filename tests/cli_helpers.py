@@ -5,14 +5,16 @@ from __future__ import annotations
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from tests.conftest import NHS_NUMBERS
 
-# Synthetic NHS numbers (the never-issued 999 range and valid test numbers).
-NHS = ("9037763960", "9659403100", "9981202525")
+NHS = NHS_NUMBERS[10:13]
 
 
-def custody(db: str, *args: str) -> Result:
-    """Run one `custody` command against the ledger `db`."""
-    return CliRunner().invoke(app, ["--db", db, *args])
+def custody(
+    db: str, *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> Result:
+    """Run one `custody` command in-process against the ledger `db`: the tests' one way in."""
+    return CliRunner().invoke(app, ["--db", db, *args], input=input, env=env)
 
 
 def ok(db: str, *args: str) -> str:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from typer.testing import CliRunner
 
-from cli.main import app
 from ledger.api import Ledger
 from tests.pg import fresh_database, require_server
 
@@ -29,8 +27,14 @@ settings.load_profile("custody")
 
 HOME = ("RGT", "Cambridge University Hospitals")
 PARTNERS = [("RXH", "University Hospitals Sussex"), ("R1K", "London North West")]
-# Valid NHS numbers from the never-issued (synthetic) 999 range.
-NHS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050"]
+# The one list of synthetic NHS numbers the tests use (valid check digits; the never-issued
+# 999 range, then numbers from the published test data), each suite taking its own slice.
+NHS_NUMBERS = (
+    *("9990000018", "9990000026", "9990000034", "9990000042", "9990000050"),
+    *("9434765919", "9434765870", "9434765862", "9434765854", "9434765846"),
+    *("9037763960", "9659403100", "9981202525"),
+)
+NHS = list(NHS_NUMBERS[:5])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,10 +86,10 @@ def ledger(db_path: Path, clock: Clock) -> Iterator[Ledger]:
 @pytest.fixture
 def cli(db_path: Path) -> Callable[..., object]:
     """Run `custody --db <db_path> ARGS...` in-process; returns the Result."""
-    runner = CliRunner()
+    from tests.cli_helpers import custody
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> object:
-        return runner.invoke(app, ["--db", str(db_path), *args], input=input, env=env)
+        return custody(str(db_path), *args, input=input, env=env)
 
     return run
 

@@ -295,6 +295,11 @@ def worklist(
     }
 
 
+def _known(value: Any) -> Any:
+    """A frame's value, or None where the frame holds a missing one (NaN, NaT, NA)."""
+    return None if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else value
+
+
 def _worklist_row(r: dict[Hashable, Any], since: str) -> dict[str, Any]:
     threshold = r["threshold"]
     limit = None if threshold is None or pd.isna(threshold) else int(threshold)
@@ -308,8 +313,9 @@ def _worklist_row(r: dict[Hashable, Any], since: str) -> dict[str, Any]:
         "threshold": limit,
         "partner": r["partner"],
         "urgent": bool(r["urgent"]),
-        "nhs_number": r["nhs_number"],
-        "accession": r["accession"],
+        # An unexpected arrival has neither: NaN in the frame, None (shown "-") on the page.
+        "nhs_number": _known(r["nhs_number"]),
+        "accession": _known(r["accession"]),
         # The desk's steps the ledger's transition table allows from this status.
         "steps": [a for a in DESK_STEPS if (Status(r["status"]), a) in TRANSITIONS],
     }

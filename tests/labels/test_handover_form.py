@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from cli.main import app
 from ledger.api import Ledger, Registration
 from ledger.studies import SeriesCount, StudyCount
+from tests.conftest import NHS_NUMBERS
 from tests.labels.conftest import needs_pdftoppm, rasterise
 
-NHS = "9434765919"
+NHS = NHS_NUMBERS[5]
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None,
     reason="pdftotext (poppler-utils) is not installed; scripts/test-deps.sh installs it",

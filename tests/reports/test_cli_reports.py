@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from cli.main import app
+from tests.cli_helpers import custody as run_custody
 from tests.reports.conftest import Book
-
-runner = CliRunner()
 
 
 def custody(tmp_path: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--db", str(tmp_path / "ledger.db"), *args])
+    result = run_custody(str(tmp_path / "ledger.db"), *args)
     return result.exit_code, result.output
 
 
@@ -69,9 +65,9 @@ def test_every_report_command_has_help() -> None:
         ("ir1", ("draft", "filed", "close")),
     ):
         for command in commands:
-            result = runner.invoke(app, [group, command, "--help"])
+            result = run_custody("unused.db", group, command, "--help")
             assert result.exit_code == 0 and "Usage" in result.output
-    assert runner.invoke(app, ["transfer", "--help"]).exit_code == 0
+    assert run_custody("unused.db", "transfer", "--help").exit_code == 0
 
 
 def test_months_beyond_the_calendar_are_one_line_errors(book: Book, tmp_path: Path) -> None:

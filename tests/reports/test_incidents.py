@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -242,3 +243,19 @@ def test_since_after_as_of_is_an_error(book: Book) -> None:
         incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 31))
     one_day = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 30))
     assert one_day.empty
+
+
+def test_overdue_receipt_with_no_receipt_in_the_ledger_at_all(book: Book) -> None:
+    # received_at is then all empty (pandas gives it its own time unit): the end day of a lost
+    # disc still comes from its status time, and no pandas warning is raised on the way (#6).
+    lost, early = book.register("2026-01-05 09:00"), book.register("2026-01-05 09:00")
+    for code in (lost, early):
+        book.password(code, "2026-01-05 09:10")
+        book.scan("dispatch", code, "2026-01-05 10:00")
+    book.scan("lost", lost, "2026-01-20 10:00")  # after 10 working days (Mon 19 Jan)
+    book.scan("lost", early, "2026-01-16 10:00")  # before them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = incidents(book.ledger, date(2026, 1, 30), Thresholds(), since=date(2026, 1, 1))
+    overdue = set(df.loc[df["reason"] == "overdue-receipt", "media_id"])
+    assert overdue == {lost}

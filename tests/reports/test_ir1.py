@@ -6,19 +6,15 @@ import re
 from datetime import date
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from cli.main import app
 from reports.incidents import incidents
 from reports.ir1 import draft, draft_text
 from reports.thresholds import Thresholds
+from tests.cli_helpers import custody as run_custody
 from tests.reports.conftest import Book, uk
-
-runner = CliRunner()
 
 
 def custody(tmp_path: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--db", str(tmp_path / "ledger.db"), *args])
+    result = run_custody(str(tmp_path / "ledger.db"), *args)
     return result.exit_code, result.output
 
 

@@ -12,9 +12,10 @@ from typing import NamedTuple
 import pytest
 
 from ledger.api import Ledger, Registration
+from tests.conftest import NHS_NUMBERS
 
 CUSTODY = [str(Path(sys.executable).parent / "custody")]
-NHS = ["9434765919", "9434765870", "9434765862", "9434765854"]
+NHS = list(NHS_NUMBERS[5:9])
 
 
 class Site(NamedTuple):

@@ -23,12 +23,13 @@ from starlette.testclient import TestClient
 from ledger import accounts as accounts_module
 from ledger.accounts import ROLES, Accounts
 from ledger.api import Ledger, Registration
+from tests.conftest import NHS_NUMBERS
 from web.app import create_app
 from web.backoffice import Settings
 
 PASSWORD = "correct horse battery"
 USERS = {role: role.replace("-", "") for role in ROLES}  # post-room -> postroom, ...
-NHS = ["9434765919", "9434765870", "9434765862", "9434765854", "9434765846"]
+NHS = list(NHS_NUMBERS[5:10])
 
 
 class Site(NamedTuple):

@@ -352,3 +352,51 @@ def test_worklist_brought_up_to_date_equals_a_fresh_build(site: Site) -> None:
         (site.media[2], "not-received")
     ]
     assert cache.worklist(site.ledger, day, Thresholds()).counts["not-received"] == 1
+
+
+def _cells(html: str) -> list[str]:
+    """The text of every table cell in a page."""
+    import re
+
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    ]
+
+
+def test_unexpected_arrival_shows_no_nan(client_for: Client, site: Site) -> None:
+    """A partner's disc that arrives unannounced has no NHS number or accession: "-" (#14)."""
+    from ledger.ids import make_media_id
+
+    stranger = str(make_media_id("RXH", 7))
+    site.ledger.scan("receive", stranger, site="RGT", operator="post")
+    backdate(site, 20)  # and rows that do carry the patient identifiers
+    page = client_for("pacs-desk").get("/worklist")
+    assert page.status_code == 200
+    row = page.text.split(f'data-media="{stranger}"', 1)[1].split("</tr>", 1)[0]
+    assert "unexpected-arrival" in row
+    cells = _cells(row.split(">", 1)[1])
+    assert cells[6:8] == ["-", "-"], cells
+    assert "9434765919" in page.text
+
+
+def test_no_missing_value_leaks_into_any_table(client_for: Client, site: Site) -> None:
+    """Every GET page's table cells, on a ledger with an unexpected arrival: no nan/NaT/None."""
+    from ledger.ids import make_media_id
+
+    stranger = str(make_media_id("RXH", 7))
+    site.ledger.scan("receive", stranger, site="RGT", operator="post")
+    backdate(site, 20)
+    site.ledger.scan("lost", site.media[2], operator="setup")
+    pages = {
+        "pacs-desk": ["/worklist", f"/media/{stranger}", f"/search?q={stranger}"],
+        "governance": ["/governance", "/incidents", f"/media/{site.media[2]}"],
+        "post-room": ["/", "/scan", "/labels"],
+        "admin": ["/admin"],
+    }
+    for role, paths in pages.items():
+        client = client_for(role)
+        for path in paths:
+            page = client.get(path)
+            assert page.status_code == 200, (role, path, page.status_code)
+            leaked = {c for c in _cells(page.text) if c.lower() in ("nan", "nat", "none", "<na>")}
+            assert not leaked, (role, path, leaked)
