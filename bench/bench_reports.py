@@ -101,7 +101,8 @@ def simulate(n: int, now: int, rng: np.random.Generator) -> dict[str, np.ndarray
     fate = rng.random(n)
 
     def step(prev: np.ndarray, lo: float, hi: float, ok: np.ndarray) -> np.ndarray:
-        t = prev + (rng.uniform(lo, hi, n) * DAY).astype(np.int64)
+        # At least a second after the step before: a tie would let the fold order them otherwise.
+        t = prev + 1 + (rng.uniform(lo, hi, n) * DAY).astype(np.int64)
         return np.where(ok & (prev >= 0) & (t < now - 3600), t, never)
 
     skip_dispatch = fate < 0.01  # arrives with no dispatch scan: a sequence anomaly
@@ -345,7 +346,7 @@ def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, flo
                 "password_sent_at": at("password"),
                 "password_via": vias[j["pw_via"][i]] if j["password"][i] >= 0 else None,
                 "labelled": 0,
-                "misdelivered": bool(j["misdelivered"][i]),
+                "misdelivered": bool(j["misdelivered"][i]) and received_site is not None,
                 "expected": False,
                 "unexpected": False,
                 "anomalies": 1 if skipped else 0,
