@@ -17,9 +17,6 @@ LONG_FUNCTIONS = {
     "labels/handover.py:write_handover_form",  # (#17) a PDF page drawn top to bottom
     "labels/render.py:_plan_rect",
     "labels/render.py:_render_rect",
-    "reports/monthly_html.py:monthly_html",
-    "reports/reminders.py:compose",  # (#14)
-    "web/library.py:media_view",  # (#13)
 }
 LONG_COMMANDS: set[str] = set()
 
