@@ -49,14 +49,16 @@ def patient_nhs_number(disc: Disc, given: str | None) -> str:
         if not on_disc:
             ids = ", ".join(dict.fromkeys(s.patient_id or "(empty)" for s in disc.studies))
             raise DiscPatientMismatch(
-                f"the disc's patient ID ({ids}) is not an NHS number: give --nhs NUMBER"
+                f"the disc's patient ID ({ids}) is not an NHS number: give {{field}} NUMBER",
+                field="nhs_number",
             )
         return on_disc[0]
     number = check_nhs_number(given)
     if on_disc and on_disc[0] != number:
         raise DiscPatientMismatch(
-            f"--nhs {number} does not match the patient on the disc (NHS {on_disc[0]}): "
-            "check you have the right disc"
+            f"{{field}} {number} does not match the patient on the disc (NHS {on_disc[0]}): "
+            "check you have the right disc",
+            field="nhs_number",
         )
     return number
 

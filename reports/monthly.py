@@ -87,11 +87,14 @@ def month_start(month: str) -> date:
     try:
         start = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise InvalidValue(f"--month {month!r} is not a month like 2025-12") from None
+        raise InvalidValue(
+            f"{{field}} {month!r} is not a month like 2025-12", field="month"
+        ) from None
     if not FIRST_MONTH <= start <= LAST_MONTH:
         raise InvalidValue(
-            f"--month {month!r} is out of range: give a month from "
-            f"{FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}"
+            f"{{field}} {month!r} is out of range: give a month from "
+            f"{FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}",
+            field="month",
         )
     return start
 
