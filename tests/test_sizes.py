@@ -14,11 +14,6 @@ MAX_COMMAND_BODY = 40  # a CLI command's statements, its option declarations not
 LONG_FUNCTIONS = {
     "cli/station.py:render",  # the live screen's layout
     "cli/station.py:run_live",  # the terminal station's loop
-    "demo/synthetic.py:_plan_journey",
-    "demo/synthetic.py:build_demo",
-    "labels/handover.py:write_handover_form",  # (#17) a PDF page drawn top to bottom
-    "labels/render.py:_plan_rect",
-    "labels/render.py:_render_rect",
     "reports/monthly_html.py:monthly_html",
     "reports/reminders.py:compose",  # (#14)
     "web/library.py:media_view",  # (#13)
