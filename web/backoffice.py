@@ -860,15 +860,21 @@ def admin_view(ledger: Ledger, accounts: Accounts, settings: Settings) -> dict[s
     }
 
 
-def add_org(ledger: Ledger, code: str, name: str, address: str) -> str:
-    """Add a partner organisation."""
-    org = ledger.add_org(code, name, address.strip() or None)
+def add_org(ledger: Ledger, code: str, name: str, address: str, public_key: str = "") -> str:
+    """Add a partner organisation, with its public key when it signs its manifests."""
+    org = ledger.add_org(code, name, address.strip() or None, public_key.strip() or None)
     return f"added {org.code} {org.name}"
 
 
-def edit_org(ledger: Ledger, code: str, name: str, address: str, email: str) -> str:
-    """Change an organisation's name, address and custody mailbox (as `org edit`)."""
-    org = ledger.edit_org(code, name=name, address=address, email=email)
+def edit_org(
+    ledger: Ledger, code: str, name: str, address: str, email: str, public_key: str = ""
+) -> str:
+    """Change an organisation's name, address, custody mailbox and (a partner's) public key,
+    as `org edit`; a blank key leaves the registered one as it is."""
+    changes = {"name": name, "address": address, "email": email}
+    if public_key.strip():
+        changes["public_key"] = public_key.strip()
+    org = ledger.edit_org(code, **changes)
     return f"{org.code} {org.name}: saved"
 
 

@@ -400,3 +400,35 @@ def test_no_missing_value_leaks_into_any_table(client_for: Client, site: Site) -
             assert page.status_code == 200, (role, path, page.status_code)
             leaked = {c for c in _cells(page.text) if c.lower() in ("nan", "nat", "none", "<na>")}
             assert not leaked, (role, path, leaked)
+
+
+def test_admin_registers_a_partners_public_key(client_for: Client, site: Site) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.signing import public_text
+
+    admin = client_for("admin")
+    csrf = csrf_of(admin)
+    key = public_text(Ed25519PrivateKey.generate().public_key())
+
+    def edit(public_key: str) -> Any:
+        data = {"csrf": csrf, "op": "edit", "code": "RXH", "name": site.ledger.org("RXH").name,
+                "address": "", "email": "", "public_key": public_key}  # fmt: skip
+        return admin.post("/admin/org", data=data, follow_redirects=False)
+
+    assert edit(key).status_code == 303
+    assert site.ledger.org("RXH").public_key == key
+    assert key in admin.get("/admin").text
+    assert edit("").status_code == 303  # blank: the registered key stays
+    assert site.ledger.org("RXH").public_key == key
+    refused = edit("ed25519:not-a-key")
+    assert refused.status_code == 400 and "is not an Ed25519 public key" in refused.text
+    assert site.ledger.org("RXH").public_key == key
+    home = site.ledger.home.code
+    data = {"csrf": csrf, "op": "edit", "code": home, "name": "x", "address": "", "email": "",
+            "public_key": key}  # fmt: skip
+    assert admin.post("/admin/org", data=data, follow_redirects=False).status_code == 400
+    added = {"csrf": csrf, "op": "add", "code": "RGN", "name": "Peterborough",
+             "address": "", "public_key": key}  # fmt: skip
+    assert admin.post("/admin/org", data=added, follow_redirects=False).status_code == 303
+    assert site.ledger.org("RGN").public_key == key

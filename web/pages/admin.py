@@ -43,17 +43,21 @@ async def _do(visit: Visit, change: Callable[[], str], anchor: str) -> Response:
 
 @page("admin-org")
 async def org(visit: Visit) -> Response:
-    """Add an organisation, or edit one's name, address and custody mailbox."""
+    """Add an organisation, or edit one's name, address, custody mailbox and public key."""
     f = visit.field
     if f("op") == "add":
         return await _do(
             visit,
-            lambda: backoffice.add_org(visit.ledger, f("code"), f("name"), f("address")),
+            lambda: backoffice.add_org(
+                visit.ledger, f("code"), f("name"), f("address"), f("public_key")
+            ),
             "orgs",
         )
     return await _do(
         visit,
-        lambda: backoffice.edit_org(visit.ledger, f("code"), f("name"), f("address"), f("email")),
+        lambda: backoffice.edit_org(
+            visit.ledger, f("code"), f("name"), f("address"), f("email"), f("public_key")
+        ),
         "orgs",
     )
 
