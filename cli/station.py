@@ -33,7 +33,10 @@ from ledger.clock import london, utcnow
 from ledger.errors import CustodyError
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+    from rich.table import Table
+    from rich.text import Text
 
     from ledger.api import Ledger
     from ledger.events import Event
@@ -199,16 +202,13 @@ def _headline(outcome: Outcome) -> str:
     return f"REFUSED  {ident[:40]}" if ident else "REFUSED"
 
 
-def render(screen: Screen, width: int) -> RenderableType:
-    """The whole screen for the current state."""
-    from rich.console import Group
-    from rich.table import Table
+def _title(screen: Screen, width: int) -> Text:
+    """The action and site in big letters, on two rows of them when one is too wide."""
     from rich.text import Text
 
-    from cli.bigtype import CROSS, HOURGLASS, TICK, big, block
+    from cli.bigtype import big
 
-    st = screen.station
-    s = st.settings
+    s = screen.station.settings
     action = s.action.upper()
     site = s.site or "?"
     title = Text()
@@ -217,49 +217,83 @@ def render(screen: Screen, width: int) -> RenderableType:
     else:
         rows = big(action) + big(site)
     title.append("\n".join(rows), style="bold white on blue")
-    status = (
-        Text("online", style="green")
-        if not st.offline
-        else Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
-        if st.can_queue
-        else Text(
-            "OFFLINE - no site set, so scans cannot be queued: each is refused", style="bold red"
-        )
+    return title
+
+
+def _connection(station: Station) -> Text:
+    """Online, or offline and whether scans are queued or refused."""
+    from rich.text import Text
+
+    if not station.offline:
+        return Text("online", style="green")
+    if station.can_queue:
+        return Text("OFFLINE - scans are queued until the ledger is back", style="bold dark_orange")
+    return Text(
+        "OFFLINE - no site set, so scans cannot be queued: each is refused", style="bold red"
     )
-    where = Text.assemble(
+
+
+def _where(screen: Screen) -> Text:
+    """The site, the operator and the connection, under the title."""
+    from rich.text import Text
+
+    s = screen.station.settings
+    return Text.assemble(
         ("at ", "dim"),
-        (f"{site} {screen.site_name}".strip(), "bold"),
+        (f"{s.site or '?'} {screen.site_name}".strip(), "bold"),
         ("   operator ", "dim"),
         (s.operator, "bold"),
         "   ",
-        status,
+        _connection(screen.station),
     )
-    parts: list[RenderableType] = [title, where, Text("")]
-    last = screen.last
-    if last is None:
-        waiting = f" ({screen.waiting} scans waiting)" if screen.waiting else ""
-        parts.append(Text((screen.notice or "ready: scan a code") + waiting, style="bold"))
-        parts.extend(Text("") for _ in range(5))
-    else:
-        style = _STYLE[last.kind]
-        warnings = _warnings(last)
-        if warnings and last.kind == "recorded":
-            style = "bold dark_orange"
-        glyph = {"refused": CROSS, "queued": HOURGLASS}.get(last.kind, TICK)
-        explained = last.kind in ("refused", "duplicate")
-        parcel = f"on {len(last.parcel)} discs: {' '.join(last.parcel)}" if last.parcel else ""
-        words = [
-            Text(_headline(last), style=style),
-            Text(last.reason or "" if explained else parcel, style=style),
-            *(Text(w, style="bold dark_orange") for w in warnings),
-        ]
-        if last.kind == "queued":
-            words.append(Text(f"the ledger is unreachable: {st.offline}", style=style))
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
-        grid.add_row(Text("\n".join(block(glyph)), style=style), Group(*words))
-        parts.append(grid)
+
+
+def _waiting_lines(screen: Screen) -> list[RenderableType]:
+    """Before the first scan: the notice, padded to the height of a result."""
+    from rich.text import Text
+
+    waiting = f" ({screen.waiting} scans waiting)" if screen.waiting else ""
+    lines: list[RenderableType] = [
+        Text((screen.notice or "ready: scan a code") + waiting, style="bold")
+    ]
+    lines.extend(Text("") for _ in range(5))
+    return lines
+
+
+def _last_result(screen: Screen, last: Outcome) -> RenderableType:
+    """The last scan: a big tick, cross or hourglass beside what happened and why."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from cli.bigtype import CROSS, HOURGLASS, TICK, block
+
+    style = _STYLE[last.kind]
+    warnings = _warnings(last)
+    if warnings and last.kind == "recorded":
+        style = "bold dark_orange"
+    glyph = {"refused": CROSS, "queued": HOURGLASS}.get(last.kind, TICK)
+    explained = last.kind in ("refused", "duplicate")
+    parcel = f"on {len(last.parcel)} discs: {' '.join(last.parcel)}" if last.parcel else ""
+    words = [
+        Text(_headline(last), style=style),
+        Text(last.reason or "" if explained else parcel, style=style),
+        *(Text(w, style="bold dark_orange") for w in warnings),
+    ]
+    if last.kind == "queued":
+        words.append(Text(f"the ledger is unreachable: {screen.station.offline}", style=style))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text("\n".join(block(glyph)), style=style), Group(*words))
+    return grid
+
+
+def _recent(screen: Screen) -> Table:
+    """The last few scans, newest first, one line each."""
+    from rich.table import Table
+    from rich.text import Text
+
     recent = Table.grid(padding=(0, 1))
     for at, o in reversed(screen.recent):
         recent.add_row(
@@ -268,8 +302,15 @@ def render(screen: Screen, width: int) -> RenderableType:
             Text(o.action, style="dim"),
             Text(_headline(o), overflow="ellipsis", no_wrap=True),
         )
-    c = st.counts
-    counts = Text.assemble(
+    return recent
+
+
+def _counts(station: Station) -> Text:
+    """The run's counts; queued ones only once there are some."""
+    from rich.text import Text
+
+    c = station.counts
+    return Text.assemble(
         ("recorded ", "dim"),
         (str(c["recorded"]), "bold green"),
         ("   duplicate ", "dim"),
@@ -280,10 +321,29 @@ def render(screen: Screen, width: int) -> RenderableType:
         (str(c["anomalies"]), "bold dark_orange"),
         *((("   queued ", "dim"), (str(c["queued"]), "bold dark_orange")) if c["queued"] else ()),
     )
+
+
+def render(screen: Screen, width: int) -> RenderableType:
+    """The whole screen for the current state."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[RenderableType] = [_title(screen, width), _where(screen), Text("")]
+    if screen.last is None:
+        parts.extend(_waiting_lines(screen))
+    else:
+        parts.append(_last_result(screen, screen.last))
     prompt = Text.assemble(("scan ▸ ", "bold"), screen.typed[-60:], ("█", "blink"))
     hint = Text("Ctrl-D or Ctrl-C to finish", style="dim")
     return Group(
-        *parts, Text(""), Text("last scans", style="dim"), recent, Text(""), counts, prompt, hint
+        *parts,
+        Text(""),
+        Text("last scans", style="dim"),
+        _recent(screen),
+        Text(""),
+        _counts(screen.station),
+        prompt,
+        hint,
     )
 
 
@@ -306,38 +366,46 @@ def _keys(fd: int) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def run_live(station: Station, fd: int) -> int:
-    """The live screen on a terminal until Ctrl-D or Ctrl-C; returns the exit code."""
-    from rich.console import Console
-    from rich.live import Live
+class _LedgerOpener:
+    """Opens the ledger on a thread, while the screen is already up.
 
-    console = Console(highlight=False)
-    screen = Screen(station)
-    opened: dict[str, Any] = {}
+    Opening imports SQLAlchemy, which takes most of a second here.
+    """
 
-    def open_ledger() -> None:
-        # Opening imports SQLAlchemy (most of a second here): done while the screen is up.
+    def __init__(self, station: Station) -> None:
+        self.station = station
+        self.site_name = ""
+        self.error: CustodyError | None = None
+        self.done = False
+        self.thread = threading.Thread(target=self._open, daemon=True)
+
+    def _open(self) -> None:
+        station = self.station
         try:
             station.connect()
             if station.ledger is not None and station.settings.site:
-                opened["name"] = station.ledger.org(station.settings.site).name
+                self.site_name = station.ledger.org(station.settings.site).name
         except CustodyError as exc:
-            opened["error"] = exc
-        opened["done"] = True
+            self.error = exc
+        self.done = True
 
-    opener = threading.Thread(target=open_ledger, daemon=True)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    pending: list[str] = []
-    second_bell: float | None = None
-    ready = done = False
 
-    def take(chunk: bytes) -> bool:
+class _Keyboard:
+    """The keys typed on the terminal, gathered into the lines scanned."""
+
+    def __init__(self, screen: Screen) -> None:
+        self.screen = screen
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending: list[str] = []
+
+    def take(self, chunk: bytes) -> bool:
         """Add typed keys to the line being scanned; True at end of input (Ctrl-D)."""
-        for ch in decoder.decode(chunk):
+        screen = self.screen
+        for ch in self.decoder.decode(chunk):
             if ch == "\x04":
                 return True
             if ch in "\r\n":
-                pending.append(screen.typed)
+                self.pending.append(screen.typed)
                 screen.typed = ""
             elif ch in "\x7f\b":
                 screen.typed = screen.typed[:-1]
@@ -345,20 +413,124 @@ def run_live(station: Station, fd: int) -> int:
                 screen.typed += ch
         return not chunk
 
-    def ring(outcome: Outcome) -> None:
-        nonlocal second_bell
+
+class _Bell:
+    """One ring for a scan, two for a refusal; the second one rung from the loop when due."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.second: float | None = None
+
+    def ring(self, outcome: Outcome) -> None:
         if outcome.kind == "ignored":
             return
-        console.file.write("\a")
-        console.file.flush()
+        self._sound()
         if outcome.kind == "refused":
-            second_bell = time.monotonic() + DOUBLE_BELL_GAP
+            self.second = time.monotonic() + DOUBLE_BELL_GAP
 
+    def timeout(self, longest: float) -> float:
+        """How long to wait for keys without missing the second ring."""
+        if self.second is None:
+            return longest
+        return max(0.0, min(longest, self.second - time.monotonic()))
+
+    def ring_second_if_due(self) -> None:
+        if self.second is not None and time.monotonic() >= self.second:
+            self._sound()
+            self.second = None
+
+    def _sound(self) -> None:
+        self.console.file.write("\a")
+        self.console.file.flush()
+
+
+class _LiveRun:
+    """One run of the live screen: reads keys, records the lines scanned, redraws."""
+
+    def __init__(self, station: Station, fd: int, console: Console) -> None:
+        self.station = station
+        self.fd = fd
+        self.console = console
+        self.screen = Screen(station)
+        self.opener = _LedgerOpener(station)
+        self.keyboard = _Keyboard(self.screen)
+        self.bell = _Bell(console)
+        self.ready = self.input_done = False
+
+    def loop(self, live: Live, busy: Callable[..., bool]) -> None:
+        """Until Ctrl-D, Ctrl-C or a ledger that cannot be opened."""
+        self.opener.thread.start()
+        # Ctrl-C only raises a flag here: it must never land between reading keys and
+        # queueing them, or in the middle of recording a scan.
+        busy(True)
+        pending = self.keyboard.pending
+        while True:
+            if busy() and not self.input_done:
+                self.input_done = True
+                self._drain()
+            if not self.ready and self.opener.done:
+                if self.opener.error is not None:
+                    break
+                self._open(live)
+            if self.ready and pending:
+                self._record(live, pending.pop(0))
+                continue
+            if self.input_done and (self.ready or not pending):
+                break
+            if self.input_done:
+                # Lines scanned before the ledger opened are still recorded.
+                time.sleep(0.05)
+                continue
+            self._read_keys(live)
+
+    def redraw(self, live: Live) -> None:
+        live.update(render(self.screen, self.console.width), refresh=True)
+
+    def _drain(self) -> None:
+        """Codes the scanner finished typing before Ctrl-C are still recorded."""
+        while select.select([self.fd], [], [], 0)[0] and not self.keyboard.take(
+            os.read(self.fd, 4096)
+        ):
+            pass
+
+    def _open(self, live: Live) -> None:
+        self.ready = True
+        self.screen.site_name = self.opener.site_name
+        self.screen.notice = "ready: scan a code"
+        self.redraw(live)
+
+    def _record(self, live: Live, line: str) -> None:
+        screen = self.screen
+        outcome = self.station.handle(line)
+        screen.waiting = len(self.keyboard.pending)
+        if outcome.kind != "ignored":
+            screen.last, screen.last_at = outcome, utcnow()
+            screen.recent.append((screen.last_at, outcome))
+        self.bell.ring(outcome)
+        self.redraw(live)
+
+    def _read_keys(self, live: Live) -> None:
+        readable, _, _ = select.select([self.fd], [], [], self.bell.timeout(0.1))
+        self.bell.ring_second_if_due()
+        if not readable:
+            return
+        self.input_done = self.keyboard.take(os.read(self.fd, 4096))
+        self.screen.waiting = len(self.keyboard.pending)
+        self.redraw(live)
+
+
+def run_live(station: Station, fd: int) -> int:
+    """The live screen on a terminal until Ctrl-D or Ctrl-C; returns the exit code."""
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(highlight=False)
+    run = _LiveRun(station, fd, console)
     with (
         _keys(fd),
         _interrupt_after_scan() as busy,
         Live(
-            render(screen, console.width),
+            render(run.screen, console.width),
             console=console,
             screen=True,
             auto_refresh=False,
@@ -366,53 +538,9 @@ def run_live(station: Station, fd: int) -> int:
             redirect_stderr=False,
         ) as live,
     ):
-        opener.start()
-        # Ctrl-C only raises a flag here: it must never land between reading keys and
-        # queueing them, or in the middle of recording a scan.
-        busy(True)
-        while True:
-            if busy() and not done:
-                done = True
-                # Codes the scanner finished typing before Ctrl-C are still recorded.
-                while select.select([fd], [], [], 0)[0] and not take(os.read(fd, 4096)):
-                    pass
-            if not ready and opened.get("done"):
-                if "error" in opened:
-                    break
-                ready = True
-                screen.site_name = opened.get("name", "")
-                screen.notice = "ready: scan a code"
-                live.update(render(screen, console.width), refresh=True)
-            if ready and pending:
-                outcome = station.handle(pending.pop(0))
-                screen.waiting = len(pending)
-                if outcome.kind != "ignored":
-                    screen.last, screen.last_at = outcome, utcnow()
-                    screen.recent.append((screen.last_at, outcome))
-                ring(outcome)
-                live.update(render(screen, console.width), refresh=True)
-                continue
-            if done and (ready or not pending):
-                break
-            if done:
-                # Lines scanned before the ledger opened are still recorded.
-                time.sleep(0.05)
-                continue
-            timeout = 0.1
-            if second_bell is not None:
-                timeout = max(0.0, min(timeout, second_bell - time.monotonic()))
-            readable, _, _ = select.select([fd], [], [], timeout)
-            if second_bell is not None and time.monotonic() >= second_bell:
-                console.file.write("\a")
-                console.file.flush()
-                second_bell = None
-            if not readable:
-                continue
-            done = take(os.read(fd, 4096))
-            screen.waiting = len(pending)
-            live.update(render(screen, console.width), refresh=True)
-    if "error" in opened:
-        console.print(f"error: {opened['error']}", style="bold red", highlight=False)
+        run.loop(live, busy)
+    if run.opener.error is not None:
+        console.print(f"error: {run.opener.error}", style="bold red", highlight=False)
         return 1
     console.print(summary_line(station), highlight=False)
     return 0
