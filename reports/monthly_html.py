@@ -70,17 +70,27 @@ def monthly_html(report: Monthly) -> str:
     """The whole report: headline figures, trend, partners, turnaround, incidents, integrity."""
     e = html.escape
     month_name = datetime.strptime(report.month, "%Y-%m").strftime("%B %Y")
+    body = (
+        _header_and_headline(report, month_name)
+        + _trend_and_partners(report)
+        + _turnaround_incidents_routes(report)
+        + _integrity(report, month_name)
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Monthly governance report {e(report.month)}</title>"
+        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
+    )
+
+
+def _header_and_headline(report: Monthly, month_name: str) -> str:
+    """The title, who the report is for and when it was made, and the headline tiles."""
+    e = html.escape
     tiles = "".join(
         f"<div class='tile'><div class='v'>{e(v)}</div><div class='k'>{e(k)}</div></div>"
         for k, v in report.headline
     )
-    partners = html_table(report.partners.rename(columns=_PARTNER_HEADERS)).replace(
-        "<table>", "<table class='partners'>", 1
-    )
-    thresholds = ", ".join(
-        f"{k.replace('_', '-')} {v}" for k, v in asdict(report.thresholds).items()
-    )
-    body = f"""
+    return f"""
 <header>
   <h1>Imaging media custody: monthly governance report, {e(month_name)}</h1>
   <p class="sub">{e(report.home)} {e(report.home_name)}. Generated {e(london(report.generated_at))}
@@ -90,7 +100,15 @@ def monthly_html(report: Monthly) -> str:
   <h2>Headline figures for {e(month_name)}</h2>
   <div class="tiles">{tiles}</div>
 </section>
-<section class="keep">
+"""
+
+
+def _trend_and_partners(report: Monthly) -> str:
+    """The 12-month trend chart and the table by partner organisation, with its notes."""
+    partners = html_table(report.partners.rename(columns=_PARTNER_HEADERS)).replace(
+        "<table>", "<table class='partners'>", 1
+    )
+    return f"""<section class="keep">
   <h2>Trend over the last 12 months</h2>
   <p class="notes">Discs sent and electronic transfers per month (bars), discs lost (line).
   Leading months with no activity at all (before the ledger began) are left out.</p>
@@ -108,7 +126,12 @@ def monthly_html(report: Monthly) -> str:
   step up to and including the day of the second. Incidents: IR1 candidates that arose in the
   month; IR1 filed: those with a risk-system reference.</p>
 </section>
-<section class="keep">
+"""
+
+
+def _turnaround_incidents_routes(report: Monthly) -> str:
+    """Turnaround by partner, incidents by reason, encryption exceptions, transfers by route."""
+    return f"""<section class="keep">
   <h2>Turnaround by partner</h2>
   <figure>{turnaround_chart(report.partners)}</figure>
 </section>
@@ -127,7 +150,16 @@ def monthly_html(report: Monthly) -> str:
   England the Image Exchange Portal (IEP) links every acute trust.</p>
   {_plain_table(report.routes)}
 </section>
-<section class="keep">
+"""
+
+
+def _integrity(report: Monthly, month_name: str) -> str:
+    """The ledger's head digest at the end of the month, how to check it, and the thresholds."""
+    e = html.escape
+    thresholds = ", ".join(
+        f"{k.replace('_', '-')} {v}" for k, v in asdict(report.thresholds).items()
+    )
+    return f"""<section class="keep">
   <h2>Ledger integrity at the end of {e(month_name)}</h2>
   <p>{report.events:,} events recorded by the end of the month. Head digest (SHA-256 of the
   hash chain's last event):</p>
@@ -138,11 +170,6 @@ def monthly_html(report: Monthly) -> str:
   Thresholds in working days: {e(thresholds)}.</p>
 </section>
 """
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Monthly governance report {e(report.month)}</title>"
-        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
-    )
 
 
 def _plain_table(df: pd.DataFrame) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from ledger import reminders as sent_log
-from ledger.accounts import Accounts
+from ledger.accounts import Account, Accounts
 from ledger.api import Ledger
 from ledger.clock import london
 from ledger.errors import CustodyError
@@ -163,39 +163,54 @@ def compose(
     ledger: Ledger, accounts: Accounts, as_of: date, thresholds: Thresholds, base_url: str
 ) -> list[Reminder]:
     """Every reminder due as of the morning of `as_of`, before removing what was sent."""
-    from reports.incidents import incidents
     from reports.unreconciled import worklist
 
     base = base_url.rstrip("/")
-    home = ledger.home
     people = [a for a in accounts.all() if a.email and not a.disabled]
     work = worklist(ledger, as_of, thresholds).to_dict("records")
-    out: list[Reminder] = []
-
-    pacs_items = tuple(
-        Item(f"{r['media_id']} {r['reason']}", _worklist_line(r, base)) for r in work
+    out = (
+        _pacs_desk_reminders(ledger, people, work, as_of, base)
+        + _sender_reminders(ledger, people, work, as_of, base)
+        + _partner_reminders(ledger, work, base)
+        + _governance_reminders(ledger, people, as_of, thresholds, base)
     )
-    for person in (p for p in people if "pacs-desk" in p.roles):
-        out.append(
-            Reminder(
-                to=str(person.email),
-                who=person.name,
-                subject=f"custody {home.code}: discs that passed a threshold ({as_of})",
-                intro=f"These discs passed a threshold since the last reminder (as of {as_of}; "
-                "waits in working days):",
-                items=pacs_items,
-                daily=False,
-                outro=f"The whole list: {base}/worklist",
-            )
-        )
+    return [r for r in out if r.items]
 
-    overdue = [r for r in work if r["reason"] == "not-received"]
+
+def _pacs_desk_reminders(
+    ledger: Ledger, people: list[Account], work: list[dict[Any, Any]], as_of: date, base: str
+) -> list[Reminder]:
+    """To each PACS desk account: every disc on the worklist."""
+    home = ledger.home
+    items = tuple(Item(f"{r['media_id']} {r['reason']}", _worklist_line(r, base)) for r in work)
+    return [
+        Reminder(
+            to=str(person.email),
+            who=person.name,
+            subject=f"custody {home.code}: discs that passed a threshold ({as_of})",
+            intro=f"These discs passed a threshold since the last reminder (as of {as_of}; "
+            "waits in working days):",
+            items=items,
+            daily=False,
+            outro=f"The whole list: {base}/worklist",
+        )
+        for person in people
+        if "pacs-desk" in person.roles
+    ]
+
+
+def _sender_reminders(
+    ledger: Ledger, people: list[Account], work: list[dict[Any, Any]], as_of: date, base: str
+) -> list[Reminder]:
+    """To whoever dispatched each disc still not received: their overdue receipts."""
+    home = ledger.home
     by_sender: dict[str, list[Item]] = defaultdict(list)
-    for r in overdue:
+    for r in (r for r in work if r["reason"] == "not-received"):
         who = _dispatcher(ledger, r["media_id"])
         if who:
             by_sender[who].append(Item(f"{r['media_id']} overdue-receipt", _worklist_line(r, base)))
     emails = {p.name: p for p in people}
+    out: list[Reminder] = []
     for name, items in sorted(by_sender.items()):
         sender = emails.get(name)
         if sender is None:
@@ -212,7 +227,12 @@ def compose(
                 "lost if it cannot be found.",
             )
         )
+    return out
 
+
+def _partner_reminders(ledger: Ledger, work: list[dict[Any, Any]], base: str) -> list[Reminder]:
+    """To each partner with an e-mail address: receipts it owes us and discs it announced."""
+    home = ledger.home
     partners = {o.code: o for o in ledger.organisations() if o.email and not o.home}
     owed: dict[str, list[Item]] = defaultdict(list)
     for r in work:
@@ -226,6 +246,7 @@ def compose(
                 _worklist_line(r, base)
             )
             owed[r["partner"]].append(Item(f"{r['media_id']} expected", line))
+    out: list[Reminder] = []
     for code, items in sorted(owed.items()):
         org = partners[code]
         out.append(
@@ -240,16 +261,22 @@ def compose(
                 "us if a disc has not arrived.",
             )
         )
+    return out
+
+
+def _governance_items(ledger: Ledger, as_of: date, thresholds: Thresholds, base: str) -> list[Item]:
+    """Open data-breach clocks first, then IR1s still to file, over the recent incidents."""
+    from reports.incidents import incidents
 
     found = incidents(
         ledger, as_of, thresholds, since=as_of - timedelta(days=INCIDENT_DAYS)
     ).to_dict("records")
-    gov_items: list[Item] = []
+    items: list[Item] = []
     for r in found:
         link = f"{base}/incidents/{r['media_id']}/{r['reason']}"
         if r["data_breach"] and r["ir1_status"] != "closed":
             deadline = r["ico_deadline"].to_pydatetime()
-            gov_items.append(
+            items.append(
                 Item(
                     f"{r['media_id']} {r['reason']} breach",
                     f"DATA BREACH CLOCK: {r['media_id']} {r['reason']}: report to the ICO by "
@@ -257,7 +284,7 @@ def compose(
                 )
             )
         if r["ir1_status"] == "to-file":
-            gov_items.append(
+            items.append(
                 Item(
                     f"{r['media_id']} {r['reason']} ir1",
                     f"IR1 to file: {r['media_id']} {r['reason']} "
@@ -265,20 +292,29 @@ def compose(
                     f"{link}",
                 )
             )
-    gov_items.sort(key=lambda i: 0 if i.key.endswith("breach") else 1)
-    for person in (p for p in people if "governance" in p.roles):
-        out.append(
-            Reminder(
-                to=str(person.email),
-                who=person.name,
-                subject=f"custody {home.code}: IR1s to file and data-breach clocks ({as_of})",
-                intro="Still open as of this morning:",
-                items=tuple(gov_items),
-                daily=True,
-                outro=f"All incidents: {base}/incidents",
-            )
+    items.sort(key=lambda i: 0 if i.key.endswith("breach") else 1)
+    return items
+
+
+def _governance_reminders(
+    ledger: Ledger, people: list[Account], as_of: date, thresholds: Thresholds, base: str
+) -> list[Reminder]:
+    """To each governance account: the open breach clocks and IR1s to file."""
+    home = ledger.home
+    items = tuple(_governance_items(ledger, as_of, thresholds, base))
+    return [
+        Reminder(
+            to=str(person.email),
+            who=person.name,
+            subject=f"custody {home.code}: IR1s to file and data-breach clocks ({as_of})",
+            intro="Still open as of this morning:",
+            items=items,
+            daily=True,
+            outro=f"All incidents: {base}/incidents",
         )
-    return [r for r in out if r.items]
+        for person in people
+        if "governance" in person.roles
+    ]
 
 
 def unsent(ledger: Ledger, reminder: Reminder, day: date) -> Reminder | None:

@@ -222,45 +222,63 @@ def _shown(value: Any) -> Any:
     return value
 
 
+_MEDIA_FIELDS = (
+    "media_id",
+    "status",
+    "status_at",
+    "destination",
+    "urgent",
+    "issuer",
+    "kind",
+    "encrypted",
+    "exception",
+    "password_via",
+    "password_sent_at",
+    "labelled",
+    "misdelivered",
+    "unexpected",
+    "expected",
+)
+
+
 def media_view(ledger: Ledger, code: str, *, patient: bool) -> dict[str, Any]:
     """A medium's record and timeline, as a page shows it; patient details only if `patient`."""
     record: MediaRecord = ledger.show(code)
     state = record.state
-    fields = {
-        name: _shown(getattr(state, name))
-        for name in (
-            "media_id",
-            "status",
-            "status_at",
-            "destination",
-            "urgent",
-            "issuer",
-            "kind",
-            "encrypted",
-            "exception",
-            "password_via",
-            "password_sent_at",
-            "labelled",
-            "misdelivered",
-            "unexpected",
-            "expected",
-        )
+    handover = acknowledgement_problem(state) is None
+    anomalies = [{"at": london(a.at), "text": a.text} for a in state.anomalies]
+    return {
+        "media": _media_fields(state, patient=patient, handover=handover),
+        "events": _timeline(record, patient=patient),
+        "anomalies": anomalies,
+        "encrypted": state.encrypted,
+        "dispatched": state.dispatched_at is not None,
+        "handover": handover,
     }
+
+
+def _media_fields(state: MediaState, *, patient: bool, handover: bool) -> dict[str, Any]:
+    """A medium's fields as shown: routing fields only, unless `patient`."""
+    fields = {name: _shown(getattr(state, name)) for name in _MEDIA_FIELDS}
     # The parcel's tracking reference routes it: the post room sees it too.
     fields["tracking"] = parse_tracking(state.tracking).grouped if state.tracking else None
     if not patient:
         fields = {
             k: v for k, v in fields.items() if k in (*ROUTING_FIELDS, "status_at", "tracking")
         }
-    handover = acknowledgement_problem(state) is None
     if handover:
         fields["acknowledged_at"] = _shown(state.acknowledged_at)
     if patient:
         fields.update(
             nhs_number=state.nhs_number, accession=state.accession, study_uid=state.study_uid
         )
+    return fields
+
+
+def _timeline(record: MediaRecord, *, patient: bool) -> list[dict[str, Any]]:
+    """A medium's events, oldest first, each marked voided and whether it can be corrected."""
     voided = record.voided
-    timeline = [
+    return [
         {
             "event_id": e.event_id,
             "action": str(e.action),
@@ -274,15 +292,6 @@ def media_view(ledger: Ledger, code: str, *, patient: bool) -> dict[str, Any]:
         }
         for e in record.events
     ]
-    anomalies = [{"at": london(a.at), "text": a.text} for a in state.anomalies]
-    return {
-        "media": fields,
-        "events": timeline,
-        "anomalies": anomalies,
-        "encrypted": state.encrypted,
-        "dispatched": state.dispatched_at is not None,
-        "handover": handover,
-    }
 
 
 def _detail_text(detail: dict[str, Any], patient: bool) -> str:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from tests.cli_helpers import custody
 from tests.conftest import NHS
 
 ID = re.compile(r"^RGT[0-9]{8}[0-9A-Z]$")
@@ -164,7 +165,7 @@ def test_bulk_rejection_lists_rows_then_one_error(cli: Any, tmp_path: Path) -> N
 
 
 def test_missing_ledger_is_explained(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["--db", str(tmp_path / "none.db"), "list"])
+    result = custody(str(tmp_path / "none.db"), "list")
     assert result.exit_code == 1
     assert (
         result.stderr == f"error: no ledger at {tmp_path / 'none.db'}: run `custody init` first\n"

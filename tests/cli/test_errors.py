@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from cli.app import failure_lines
 from cli.main import app
 from ledger.api import Ledger
 from ledger.rules import Registration
+from tests.cli_helpers import custody
 from tests.conftest import NHS
 
 # Arguments that bring each command taking -o as far as writing its file ({out} is the file).
@@ -72,7 +72,7 @@ def _run(db_path: Path, command: str, out: Path, medium: str) -> tuple[int, str,
     listed = Ledger.open(str(db_path)).list_media()
     handover = next(m["media_id"] for m in listed if not m["encrypted"])
     args = [a.format(out=out, medium=medium, handover=handover) for a in WRITERS[command]]
-    result = CliRunner().invoke(app, ["--db", str(db_path), *args])
+    result = custody(str(db_path), *args)
     assert not isinstance(result.exception, OSError | RuntimeError), result.exception
     return result.exit_code, result.stdout, result.stderr
 
@@ -150,7 +150,7 @@ def test_a_read_only_ledger_is_one_line(db_path: Path, medium: str) -> None:
     db_path.chmod(0o444)
     db_path.parent.chmod(0o555)
     try:
-        result = CliRunner().invoke(app, ["--db", str(db_path), "scan", "dispatch", medium])
+        result = custody(str(db_path), "scan", "dispatch", medium)
     finally:
         db_path.parent.chmod(0o755)
         db_path.chmod(0o644)

@@ -319,14 +319,10 @@ def test_demo_writes_an_avery_sheet_and_a_brother_png_of_media_waiting(
 
 
 def test_init_records_the_return_address_that_labels_print(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from cli.main import app
+    from tests.cli_helpers import custody
 
     db = str(tmp_path / "new.db")
-    created = CliRunner().invoke(
-        app, ["--db", db, "init", "--org", "RGT", "--name", "Cambridge", "--address", "Hills Road"]
-    )
+    created = custody(db, "init", "--org", "RGT", "--name", "Cambridge", "--address", "Hills Road")
     assert created.exit_code == 0, created.output
-    home = json.loads(CliRunner().invoke(app, ["--db", db, "org", "list", "--json"]).stdout)[0]
+    home = json.loads(custody(db, "org", "list", "--json").stdout)[0]
     assert (home["code"], home["address"], home["home"]) == ("RGT", "Hills Road", True)

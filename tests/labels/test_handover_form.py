@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from pyzbar import pyzbar
-from typer.testing import CliRunner
 
-from cli.main import app
 from ledger.api import Ledger, Registration
 from ledger.studies import SeriesCount, StudyCount
+from tests.cli_helpers import custody
 from tests.conftest import NHS_NUMBERS
 from tests.labels.conftest import needs_pdftoppm, rasterise
 
@@ -56,7 +55,7 @@ def test_the_form_reads_back_and_its_barcode_decodes(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     media_id = handover_disc(db)
     out = tmp_path / "form.pdf"
-    result = CliRunner().invoke(app, ["--db", str(db), "handover-form", media_id, "-o", str(out)])
+    result = custody(str(db), "handover-form", media_id, "-o", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"wrote {out}: sign it, then record it with `custody handover {media_id}`\n"
@@ -94,7 +93,7 @@ def test_an_encrypted_disc_has_no_form_and_nothing_is_written(tmp_path: Path) ->
         db, encrypted=True, exception=None, approved_by=None, exception_reason=None
     )
     out = tmp_path / "form.pdf"
-    result = CliRunner().invoke(app, ["--db", str(db), "handover-form", media_id, "-o", str(out)])
+    result = custody(str(db), "handover-form", media_id, "-o", str(out))
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {media_id} is encrypted: its recipient has no risk to acknowledge\n"
@@ -106,7 +105,7 @@ def test_the_form_is_a_pdf(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     media_id = handover_disc(db)
     out = tmp_path / "form.png"
-    result = CliRunner().invoke(app, ["--db", str(db), "handover-form", media_id, "-o", str(out)])
+    result = custody(str(db), "handover-form", media_id, "-o", str(out))
     assert (result.exit_code, result.stderr) == (
         1,
         "error: the handover form is a PDF: give an output ending .pdf\n",

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from cli.main import app
 from reports.monthly import Monthly, monthly
 from reports.thresholds import Thresholds
+from tests.cli_helpers import custody
 from tests.reports.conftest import Book, uk
 
 
@@ -99,19 +98,14 @@ def test_head_as_of_a_time_is_the_last_event_recorded_by_then(book: Book) -> Non
 
 
 def test_no_patient_identifiers_in_any_format(january: Book, tmp_path: Path) -> None:
-    runner = CliRunner()
     db = str(tmp_path / "ledger.db")
     texts = []
     for fmt in ("table", "csv", "json", "html"):
-        result = runner.invoke(
-            app, ["--db", db, "report", "monthly", "--month", "2026-01", "--format", fmt]
-        )
+        result = custody(db, "report", "monthly", "--month", "2026-01", "--format", fmt)
         assert result.exit_code == 0, result.output
         texts.append(result.output)
     xlsx = tmp_path / "m.xlsx"
-    result = runner.invoke(
-        app, ["--db", db, "report", "monthly", "--month", "2026-01", "-f", "xlsx", "-o", str(xlsx)]
-    )
+    result = custody(db, "report", "monthly", "--month", "2026-01", "-f", "xlsx", "-o", str(xlsx))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(xlsx) as z:
         texts += [z.read(n).decode() for n in z.namelist() if n.endswith(".xml")]
