@@ -161,19 +161,7 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
         return True
 
     if reg.encrypted:
-        r = rng.random()
-        # 4% never recorded as sent; a few put in the parcel with the disc.
-        route, after = (
-            ("email", timedelta(minutes=rng.randint(5, 90)))
-            if r < 0.86
-            else ("letter", timedelta(hours=rng.randint(1, 6)))
-            if r < 0.93
-            else ("enclosed", timedelta(minutes=rng.randint(5, 30)))
-            if r < 0.96
-            else (None, timedelta(0))
-        )
-        if route and t + after < now:
-            plan.steps.append(_Step(t + after, quick, "password-sent", route, rng.choice(ADMINS)))
+        _plan_password(rng, plan, now, quick)
     fate = rng.random()
     dest = reg.destination
     if fate < 0.02:  # arrives without a dispatch scan
@@ -206,6 +194,24 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
         return
     if fate > 0.93:
         step(rng.uniform(5, 20), "destroyed", dest, PACS_TEAM)
+
+
+def _plan_password(rng: random.Random, plan: _Plan, now: datetime, quick: timedelta) -> None:
+    """How and when an encrypted disc's password goes out, just after it is registered."""
+    t = plan.registered_at
+    r = rng.random()
+    # 4% never recorded as sent; a few put in the parcel with the disc.
+    route, after = (
+        ("email", timedelta(minutes=rng.randint(5, 90)))
+        if r < 0.86
+        else ("letter", timedelta(hours=rng.randint(1, 6)))
+        if r < 0.93
+        else ("enclosed", timedelta(minutes=rng.randint(5, 30)))
+        if r < 0.96
+        else (None, timedelta(0))
+    )
+    if route and t + after < now:
+        plan.steps.append(_Step(t + after, quick, "password-sent", route, rng.choice(ADMINS)))
 
 
 # Journeys the demo always has, whatever the day and time it is built: one for every status
@@ -403,60 +409,82 @@ def build_demo(
     for code, name, address in PARTNERS:
         ledger.add_org(code, name, address)
 
-    # Everything that gets recorded, in the order it was recorded.
+    media_of: dict[int, str] = {}
+    # Parcels and signatures draw from their own stream, so the rest of the demo is unchanged.
+    post = random.Random(seed + 17)
+    for recorded, _order, plan, step in _timeline(plans, now):
+        clock[0] = recorded
+        if step is None:
+            media_of[id(plan)] = _record_registration(ledger, rng, post, plan)
+        else:
+            _record_step(ledger, rng, post, media_of[id(plan)], step)
+    _incoming(ledger, rng, clock, now)
+    _scan_wrongly_then_correct(ledger, clock, now)
+    clock[0] = now
+    return _summary(ledger, db)
+
+
+def _timeline(plans: list[_Plan], now: datetime) -> list[tuple[datetime, int, _Plan, _Step | None]]:
+    """Everything that gets recorded, in the order it was recorded (None: the registration)."""
     timeline: list[tuple[datetime, int, _Plan, _Step | None]] = []
     for plan in plans:
         timeline.append((plan.registered_at, 0, plan, None))
         for k, s in enumerate(plan.steps):
             timeline.append((min(s.at + s.delay, now), k + 1, plan, s))
     timeline.sort(key=lambda x: (x[0], x[1]))
+    return timeline
 
-    media_of: dict[int, str] = {}
-    # Parcels and signatures draw from their own stream, so the rest of the demo is unchanged.
-    post = random.Random(seed + 17)
-    for recorded, _order, plan, step in timeline:
-        clock[0] = recorded
-        if step is None:
-            states = ledger.register_many(
-                [plan.registration], operator=rng.choice(ADMINS), at=plan.registered_at
-            )
-            media_of[id(plan)] = states[0].media_id
-            if plan.registration.exception == "patient-handover" and post.random() < 0.8:
-                ledger.acknowledge_handover(
-                    states[0].media_id,
-                    acknowledged_by=post.choice(["J. Smith", "A. Khan", "M. Brown", "P. Evans"]),
-                    relationship=post.choice(["patient", "patient", "parent", "carer"]),
-                    operator=post.choice(ADMINS),
-                )
-            continue
-        media_id = media_of[id(plan)]
-        if step.action == "import-partial":
-            ledger.record_events([_partial_import(media_id, step)])
-            continue
-        if step.action == "password-sent":
-            ledger.password_sent(
-                media_id,
-                via=step.site,
-                to="radiology.cds@nhs.net" if step.site == "email" else None,
-                operator=step.who,
-                at=step.at,
-            )
-            continue
-        ledger.scan(step.action, media_id, site=step.site, operator=step.who, at=step.at)
-        if step.action == "dispatch" and post.random() < 0.7:
-            ledger.attach_tracking(
-                [media_id], _tracking_ref(post), operator=step.who, site=step.site, at=step.at
-            )
-        if rng.random() < 0.03:  # the scanner read twice
-            ledger.scan(
-                step.action,
-                media_id,
-                site=step.site,
-                operator=step.who,
-                at=step.at + timedelta(seconds=2),
-            )
-    _incoming(ledger, rng, clock, now)
-    # A wrong scan, put right: a disc scanned "lost" by mistake, then the correction.
+
+def _record_registration(
+    ledger: Ledger, rng: random.Random, post: random.Random, plan: _Plan
+) -> str:
+    """Register one planned disc (and most patient handovers' signatures); its media ID."""
+    states = ledger.register_many(
+        [plan.registration], operator=rng.choice(ADMINS), at=plan.registered_at
+    )
+    if plan.registration.exception == "patient-handover" and post.random() < 0.8:
+        ledger.acknowledge_handover(
+            states[0].media_id,
+            acknowledged_by=post.choice(["J. Smith", "A. Khan", "M. Brown", "P. Evans"]),
+            relationship=post.choice(["patient", "patient", "parent", "carer"]),
+            operator=post.choice(ADMINS),
+        )
+    return states[0].media_id
+
+
+def _record_step(
+    ledger: Ledger, rng: random.Random, post: random.Random, media_id: str, step: _Step
+) -> None:
+    """Record one planned step of a disc's journey (a scan, a password, a PACS check)."""
+    if step.action == "import-partial":
+        ledger.record_events([_partial_import(media_id, step)])
+        return
+    if step.action == "password-sent":
+        ledger.password_sent(
+            media_id,
+            via=step.site,
+            to="radiology.cds@nhs.net" if step.site == "email" else None,
+            operator=step.who,
+            at=step.at,
+        )
+        return
+    ledger.scan(step.action, media_id, site=step.site, operator=step.who, at=step.at)
+    if step.action == "dispatch" and post.random() < 0.7:
+        ledger.attach_tracking(
+            [media_id], _tracking_ref(post), operator=step.who, site=step.site, at=step.at
+        )
+    if rng.random() < 0.03:  # the scanner read twice
+        ledger.scan(
+            step.action,
+            media_id,
+            site=step.site,
+            operator=step.who,
+            at=step.at + timedelta(seconds=2),
+        )
+
+
+def _scan_wrongly_then_correct(ledger: Ledger, clock: list[datetime], now: datetime) -> None:
+    """A wrong scan, put right: a disc scanned "lost" by mistake, then the correction."""
     clock[0] = now - timedelta(hours=2)
     imported = ledger.list_media(status="imported")
     if imported:
@@ -468,7 +496,10 @@ def build_demo(
                 reason="wrong disc scanned at the lost-mail desk",
                 operator="a.patel",
             )
-    clock[0] = now
+
+
+def _summary(ledger: Ledger, db: Path) -> DemoSummary:
+    """What the demo ledger holds, its chain verified."""
     report = ledger.verify_chain()
     rows = ledger.list_media()
     return DemoSummary(

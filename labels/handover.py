@@ -157,6 +157,28 @@ def write_handover_form(
     page = _Page(fig)
     disc = KINDS.get(kind, kind)
     prepared = prepared_on.astimezone(ZoneInfo(LONDON_TZ)).strftime("%d %B %Y").lstrip("0")
+    _heading(fig, page, media_id, grouped_id, disc, sender_name, sender_address)
+    _contents_section(page, disc, prepared, sender_name, studies)
+    _not_encrypted_section(page, disc, exception)
+    _responsibility_section(page, sender_name)
+    _acknowledgement_section(fig, page, disc, media_id)
+
+    def save(path: Path) -> None:
+        fig.savefig(path, format="pdf", metadata={"CreationDate": None})
+
+    return write_private(out, save)
+
+
+def _heading(
+    fig: Any,
+    page: _Page,
+    media_id: str,
+    grouped_id: str,
+    disc: str,
+    sender_name: str,
+    sender_address: str,
+) -> None:
+    """The barcode, the sender, the warning title and the media ID, then a rule."""
     barcode_h = _barcode(fig, media_id, MARGIN_MM)
     page.text(sender_name, 11, bold=True, wrap=60)
     if sender_address:
@@ -170,6 +192,15 @@ def write_handover_form(
     )
     page.rule()
 
+
+def _contents_section(
+    page: _Page,
+    disc: str,
+    prepared: str,
+    sender_name: str,
+    studies: Sequence[tuple[str, str, int]],
+) -> None:
+    """What the disc holds: the studies table (or why there is none), then a rule."""
     page.text(f"What this {disc} holds", 12, bold=True)
     page.text(f"Prepared on {prepared} by the imaging department of {sender_name}.")
     if studies:
@@ -190,6 +221,9 @@ def write_handover_form(
         )
     page.rule()
 
+
+def _not_encrypted_section(page: _Page, disc: str, exception: str) -> None:
+    """Why the disc carries no password and what that means, then a rule."""
     page.text(f"This {disc} is not encrypted", 12, bold=True)
     why = WHY_UNENCRYPTED.get(exception, "an exception in the national guidance applies")
     page.text(
@@ -200,6 +234,9 @@ def write_handover_form(
     )
     page.rule()
 
+
+def _responsibility_section(page: _Page, sender_name: str) -> None:
+    """The recipient's duties as bullet points, then a rule."""
     page.text("Your responsibility", 12, bold=True)
     for point in (
         "Keep it safe, as you would a passport or a bank card; do not leave it where others "
@@ -212,6 +249,9 @@ def write_handover_form(
         page.text(f"\u2022  {point}", x=MARGIN_MM + 2, gap=1.0)
     page.rule()
 
+
+def _acknowledgement_section(fig: Any, page: _Page, disc: str, media_id: str) -> None:
+    """The recipient's and the staff member's signature blocks, and the staff footnote."""
     page.text("Acknowledgement", 12, bold=True)
     page.text(
         f"I have been told that this {disc} is not encrypted and what that means, and I take "
@@ -239,8 +279,3 @@ def write_handover_form(
         f"custody handover {media_id}",
         fontsize=7,
     )
-
-    def save(path: Path) -> None:
-        fig.savefig(path, format="pdf", metadata={"CreationDate": None})
-
-    return write_private(out, save)

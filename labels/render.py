@@ -323,36 +323,26 @@ def _plan_rect(
         return max(MIN_TEXT_PX, round(preferred * scale))
 
     header_size = px(36)
-    urgent_in_header = content.urgent and not urgent_beside
-    urgent_w = _urgent_badge(header_size)[0] + gap if urgent_in_header else 0
-    header_lines = wrap(_to_text(content), header_size, w - urgent_w)
-    if header_lines is None or len(header_lines) > header_max_lines:
+    header = _plan_header(content, header_size, w, gap, header_max_lines, urgent_beside)
+    if header is None:
         return None
-    header_h = max(
-        len(header_lines) * line_height(header_size),
-        _urgent_badge(header_size)[1] if urgent_in_header else 0,
-    )
+    header_lines, header_h = header
 
     id_size = max(28, round(44 * scale))
     side_size = px(28)
     side_lines = _side_lines(content)
-    side_x = barcode_width_px(content.media_id)
-    side_w = w - side_x
-    if side_w < max(text_width(line, side_size) for line in side_lines):
-        return None
-    badge_w, badge_h = _urgent_badge(side_size)
-    if urgent_beside and side_w < badge_w:
+    side_w = w - barcode_width_px(content.media_id)
+    badge_h = _side_badge_height(side_lines, side_size, side_w, urgent_beside)
+    if badge_h is None:
         return None
 
     marker_size = px(30)
     marker_h = _marker_height(marker_size)
     from_size = px(26)
-    from_beside = side_w >= mm_to_px(35)
-    from_width = side_w if from_beside else w
-    from_lines = wrap(from_text, from_size, from_width)
-    if from_lines is None:
+    from_block = _plan_from(from_text, from_size, side_w, w)
+    if from_block is None:
         return None
-    from_h = len(from_lines) * line_height(from_size)
+    from_beside, from_lines, from_h = from_block
 
     id_h = line_height(id_size)
     foot_h = marker_h + (0 if from_beside else gap + from_h)
@@ -378,8 +368,69 @@ def _plan_rect(
     )
 
 
+def _plan_header(
+    content: LabelContent,
+    header_size: int,
+    w: int,
+    gap: int,
+    header_max_lines: int,
+    urgent_beside: bool,
+) -> tuple[list[str], int] | None:
+    """The header's wrapped lines and height (URGENT at its end unless beside the barcode)."""
+    urgent_in_header = content.urgent and not urgent_beside
+    urgent_w = _urgent_badge(header_size)[0] + gap if urgent_in_header else 0
+    header_lines = wrap(_to_text(content), header_size, w - urgent_w)
+    if header_lines is None or len(header_lines) > header_max_lines:
+        return None
+    header_h = max(
+        len(header_lines) * line_height(header_size),
+        _urgent_badge(header_size)[1] if urgent_in_header else 0,
+    )
+    return header_lines, header_h
+
+
+def _side_badge_height(
+    side_lines: list[str], side_size: int, side_w: int, urgent_beside: bool
+) -> int | None:
+    """The URGENT badge's height beside the barcode; None when it or the side facts do not fit."""
+    if side_w < max(text_width(line, side_size) for line in side_lines):
+        return None
+    badge_w, badge_h = _urgent_badge(side_size)
+    if urgent_beside and side_w < badge_w:
+        return None
+    return badge_h
+
+
+def _plan_from(
+    from_text: str, from_size: int, side_w: int, w: int
+) -> tuple[bool, list[str], int] | None:
+    """Whether the From block sits beside the barcode, its wrapped lines and their height."""
+    from_beside = side_w >= mm_to_px(35)
+    from_width = side_w if from_beside else w
+    from_lines = wrap(from_text, from_size, from_width)
+    if from_lines is None:
+        return None
+    return from_beside, from_lines, len(from_lines) * line_height(from_size)
+
+
 def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image, Box]:
     """Header, barcode with ID and side facts, marker box, From block; largest text that fits."""
+    plan = _best_rect_plan(content, template)
+    width, height = mm_to_px(template.width_mm), mm_to_px(template.height_mm)
+    mx, my = mm_to_px(template.margin_x_mm), mm_to_px(template.margin_y_mm)
+    gap = mm_to_px(0.5)
+    image = Image.new("1", (width, height), WHITE)
+    draw = ImageDraw.Draw(image)
+
+    y = my + _draw_rect_header(draw, content, plan, mx, my, width) + gap
+    bars = _draw_rect_barcode(draw, content, plan, mx, y, width)
+    y = bars[3] + line_height(plan.id_size) + gap
+    _draw_rect_foot(draw, content, plan, y, template)
+    return image, bars
+
+
+def _best_rect_plan(content: LabelContent, template: Template) -> _RectPlan:
+    """The first layout that fits, in order of preference; LabelDoesNotFit when none does."""
     # Prefer, in order: a one-line header on a short label, the full sender, URGENT in the
     # header, then the largest text; a long name on a short label takes a second line last.
     attempts = (
@@ -395,22 +446,27 @@ def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image
             f"the label for {content.media_id} does not fit {template.name}: "
             "shorten the organisation names or the return address"
         )
-    width, height = mm_to_px(template.width_mm), mm_to_px(template.height_mm)
-    mx, my = mm_to_px(template.margin_x_mm), mm_to_px(template.margin_y_mm)
-    inner_w = width - 2 * mx
-    gap = mm_to_px(0.5)
-    image = Image.new("1", (width, height), WHITE)
-    draw = ImageDraw.Draw(image)
+    return plan
 
-    y = my
-    _draw_lines(draw, plan.header_lines, plan.header_size, mx, y, inner_w)
+
+def _draw_rect_header(
+    draw: ImageDraw.ImageDraw, content: LabelContent, plan: _RectPlan, mx: int, y: int, width: int
+) -> int:
+    """Draw the header lines (and URGENT at their end unless it sits beside); its height."""
+    _draw_lines(draw, plan.header_lines, plan.header_size, mx, y, width - 2 * mx)
     header_h = len(plan.header_lines) * line_height(plan.header_size)
     if content.urgent and not plan.urgent_beside:
         badge_w, badge_h = _urgent_badge(plan.header_size)
         _draw_urgent(draw, width - mx - badge_w, y, plan.header_size)
         header_h = max(header_h, badge_h)
-    y += header_h + gap
+    return header_h
 
+
+def _draw_rect_barcode(
+    draw: ImageDraw.ImageDraw, content: LabelContent, plan: _RectPlan, mx: int, y: int, width: int
+) -> Box:
+    """Draw the barcode, the grouped ID under it and the side facts beside it; the bars' box."""
+    gap = mm_to_px(0.5)
     bars = draw_code128(draw, mx, y, content.media_id, plan.bar_h)
     quiet = QUIET_MODULES * MODULE_DOTS
     _draw_lines(
@@ -430,8 +486,16 @@ def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image
     side_y = _draw_lines(draw, plan.side_lines, plan.side_size, side_x, side_y, width - mx - side_x)
     if plan.from_beside:
         _draw_lines(draw, plan.from_lines, plan.from_size, side_x, side_y, width - mx - side_x)
-    y = bars[3] + line_height(plan.id_size) + gap
+    return bars
 
+
+def _draw_rect_foot(
+    draw: ImageDraw.ImageDraw, content: LabelContent, plan: _RectPlan, y: int, template: Template
+) -> None:
+    """Draw the marker box and (unless beside the barcode) the From block on the bottom margin."""
+    width, height = mm_to_px(template.width_mm), mm_to_px(template.height_mm)
+    mx, my = mm_to_px(template.margin_x_mm), mm_to_px(template.margin_y_mm)
+    gap = mm_to_px(0.5)
     marker_h = _marker_height(plan.marker_size)
     foot_h = marker_h
     if not plan.from_beside:
@@ -440,8 +504,7 @@ def _render_rect(content: LabelContent, template: Template) -> tuple[Image.Image
     _draw_marker(draw, content, plan.marker_size, (mx, y, width - mx - 1, y + marker_h - 1))
     y += marker_h + gap
     if not plan.from_beside:
-        _draw_lines(draw, plan.from_lines, plan.from_size, mx, y, inner_w)
-    return image, bars
+        _draw_lines(draw, plan.from_lines, plan.from_size, mx, y, width - 2 * mx)
 
 
 def _render_disc(content: LabelContent, template: Template) -> tuple[Image.Image, Box]:
