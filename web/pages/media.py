@@ -4,6 +4,7 @@ attach the parcel's tracking reference, print and record an unencrypted disc's h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -96,10 +97,15 @@ async def password_sent(visit: Visit) -> Response:
 @page("media-label")
 async def label(visit: Visit) -> Response:
     """Its label as a PDF (one Brother 62 x 29 mm label), recorded as a reprint."""
+    return await _pdf_download(
+        visit, lambda: library.label_pdf(visit.ledger, _media_id(visit), operator=visit.user)
+    )
+
+
+async def _pdf_download(visit: Visit, make: Callable[[], tuple[str, bytes]]) -> Response:
+    """The (file name, PDF) that `make` returns as a download, or the page with its error."""
     try:
-        name, pdf = await run_in_threadpool(
-            library.label_pdf, visit.ledger, _media_id(visit), operator=visit.user
-        )
+        name, pdf = await run_in_threadpool(make)
     except library.LedgerUnreachable:
         raise
     except CustodyError as exc:
@@ -132,18 +138,8 @@ async def tracking(visit: Visit) -> Response:
 @page("media-handover-form")
 async def handover_form(visit: Visit) -> Response:
     """The A4 form its recipient signs: what it holds, that it is not encrypted, their part."""
-    try:
-        name, pdf = await run_in_threadpool(
-            library.handover_form_pdf, visit.ledger, _media_id(visit)
-        )
-    except library.LedgerUnreachable:
-        raise
-    except CustodyError as exc:
-        return await _show(visit, error=str(exc))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
+    return await _pdf_download(
+        visit, lambda: library.handover_form_pdf(visit.ledger, _media_id(visit))
     )
 
 
