@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from ledger.errors import BulkRejected, CustodyError
 
 # Library fields whose option is not simply --<field>.
-FLAGS: dict[str, str] = {"destination": "--to", "nhs_number": "--nhs"}
+FLAGS: dict[str, str] = {"destination": "--to", "nhs_number": "--nhs", "url": "--pacs"}
 
 
 def failure_lines(exc: BaseException) -> list[str] | None:
@@ -24,16 +24,21 @@ def failure_lines(exc: BaseException) -> list[str] | None:
     """
     if isinstance(exc, CustodyError):
         problems = exc.problems if isinstance(exc, BulkRejected) else []
-        return [f"  {line}" for line in problems] + [f"error: {exc.shown(flag(exc.field))}"]
+        return [f"  {line}" for line in problems] + [f"error: {message(exc)}"]
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         return [f"error: {_os_message(exc)}"]
     database = _database_message(exc)
     return None if database is None else [f"error: {database}"]
 
 
-def flag(field: str | None) -> str | None:
+def message(exc: CustodyError) -> str:
+    """A library error as the command line says it: the inputs it names by their flags."""
+    return exc.shown(flag)
+
+
+def flag(field: str) -> str:
     """The option a library error's field is given by on the command line."""
-    return None if field is None else FLAGS.get(field, f"--{field.replace('_', '-')}")
+    return FLAGS.get(field, f"--{field.replace('_', '-')}")
 
 
 def _os_message(exc: OSError) -> str:

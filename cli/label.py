@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.app import app
+from cli.app import app, message
 from cli.context import open_ledger
 from labels.templates import TEMPLATES
 
@@ -76,7 +76,7 @@ def _media_to_label(ledger: Ledger, codes: list[str] | None, reprints: bool) -> 
 
     waiting = waiting_for_label(ledger, reprints=reprints)
     for media_id, reason in waiting.skipped:
-        typer.echo(f"skipped {media_id}: {reason}", err=True)
+        typer.echo(f"skipped {media_id}: {message(reason)}", err=True)
     return list(waiting.media_ids)
 
 

@@ -23,6 +23,10 @@ pacs_app = typer.Typer(help="The PACS: where it is, and whether discs were impor
 app.add_typer(pacs_app, name="pacs")
 
 URL_HELP = "DICOMweb root of the PACS (QIDO-RS), e.g. http://pacs:8042/dicom-web."
+HOW_TO_CONFIGURE = (
+    "run `custody pacs config --pacs URL` or "
+    "`custody pacs config --ae-title AE --host HOST --port PORT`, or give them here"
+)
 # Tests replace this to run the watch loop without waiting.
 sleep: Callable[[float], None] = time.sleep
 
@@ -37,10 +41,21 @@ def _settings(
     config: Path | None,
 ) -> PacsSettings:
     """The PACS named on the command line, else the one in the config file."""
-    from pacs.connection import config_path, load_settings, settings_from_options
+    from pacs.connection import config_path, settings_from_options
 
     given = settings_from_options(url, ae_title, host, port, calling_ae, timeout)
-    return given or load_settings(config or config_path())
+    return given or _saved(config or config_path())
+
+
+def _saved(path: Path) -> PacsSettings:
+    """The settings saved in `path`; if none were, the error says how to save them."""
+    from pacs.connection import load_settings
+    from pacs.errors import PacsSettingsMissing
+
+    try:
+        return load_settings(path)
+    except PacsSettingsMissing as exc:
+        raise PacsSettingsMissing(f"{exc}: {HOW_TO_CONFIGURE}") from None
 
 
 @pacs_app.command("config")
@@ -58,18 +73,13 @@ def config(
     ),
 ) -> None:
     """Save where the PACS is (a DICOMweb URL, or AE title, host and port); alone, show it."""
-    from pacs.connection import (
-        config_path,
-        load_settings,
-        save_settings,
-        settings_from_options,
-    )
+    from pacs.connection import config_path, save_settings, settings_from_options
     from pacs.import_check import pacs_label
 
     where = path or config_path()
     given = settings_from_options(url, ae_title, host, port, calling_ae, timeout)
     if given is None:
-        settings = load_settings(where)
+        settings = _saved(where)
         typer.echo(f"{pacs_label(settings)} (timeout {settings.timeout:g} s) from {where}")
         return
     save_settings(where, given)

@@ -36,7 +36,7 @@ class NoLabels(CustodyError):
 
 
 class InvalidStart(CustodyError):
-    """A --start position outside the sheet, or given for a template that is not a sheet."""
+    """A start position outside the sheet, or given for a template that is not a sheet."""
 
 
 class LabelOffSheet(CustodyError):

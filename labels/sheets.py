@@ -87,7 +87,10 @@ def place_on_sheets(
     """Pages and positions for `count` labels from sheet position `start` (1-based, row by row)."""
     grid = _sheet_grid(template)
     if not 1 <= start <= grid.per_sheet:
-        raise InvalidStart(f"--start must be 1 to {grid.per_sheet} on {template.name}, not {start}")
+        raise InvalidStart(
+            f"{{start}} must be 1 to {grid.per_sheet} on {template.name}, not {start}",
+            field="start",
+        )
     check_offset(template, offset_x_mm, offset_y_mm)
     placements = []
     for i in range(count):
@@ -157,7 +160,9 @@ def write_labels(
         placements = place_on_sheets(tpl, len(contents), start, offset_x_mm, offset_y_mm)
     else:
         if start != 1:
-            raise InvalidStart(f"{tpl.name} is not a sheet: --start does not apply to it")
+            raise InvalidStart(
+                f"{tpl.name} is not a sheet: {{start}} does not apply to it", field="start"
+            )
         check_offset(tpl, offset_x_mm, offset_y_mm)
     rendered = render_labels(contents, tpl)
 

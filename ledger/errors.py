@@ -3,26 +3,35 @@
 The CLI turns any `CustodyError` into `error: <message>` and a non-zero exit code.
 """
 
+from collections.abc import Callable, Sequence
+
 
 class CustodyError(Exception):
     """Base class: a problem the user can fix; its message is shown as one line.
 
     `field` names the input it is about (`via`, `reason`...), so each front end can point at
-    its own control: the CLI at a flag, the web app at a form field. A message may name the
-    field as `{field}`; `str()` shows the field's own name there, `shown()` any other.
+    its own control: the CLI at a flag, the web app at a form field. A message names an input
+    as `{name}` (`"{since} 2026-01-31 is after {as_of} ..."`); `fields` lists every input it
+    names, `field` first. `str()` shows each by its field's own name (the web app's form
+    fields are named so), `shown(namer)` by the front end's name for it (the CLI's flag).
     """
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str = "", *, field: str | None = None, fields: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.fields = tuple(dict.fromkeys([*([field] if field else []), *fields]))
 
     def __str__(self) -> str:
-        return self.shown(self.field)
+        return self.shown(str)
 
-    def shown(self, name: str | None) -> str:
-        """The message with the field called `name`."""
+    def shown(self, namer: Callable[[str], str]) -> str:
+        """The message with each input it names called `namer(field)`."""
         message = str(self.args[0]) if self.args else ""
-        return message.replace("{field}", name or "value", 1)
+        for name in self.fields:
+            message = message.replace("{" + name + "}", namer(name), 1)
+        return message
 
 
 class LedgerNotFound(CustodyError):

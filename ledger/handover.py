@@ -36,20 +36,24 @@ def acknowledgement_problem(state: MediaState) -> str | None:
 
 def acknowledgement_detail(acknowledged_by: str, relationship: str) -> dict[str, str]:
     """The `acknowledged` event's detail, or ValueError(message, field): the message names
-    the input it is about as `{field}`, for each front end to name its own control."""
+    the input it is about as `{acknowledged_by}` or `{relationship}`, for each front end to
+    name its own control."""
     name = " ".join(acknowledged_by.split())
     if not name:
-        raise ValueError("{field} needs the name of the person who signed", "acknowledged_by")
+        raise ValueError(
+            "{acknowledged_by} needs the name of the person who signed", "acknowledged_by"
+        )
     if len(name) > NAME_MAX_LENGTH:
         raise ValueError(
-            f"{{field}} is longer than {NAME_MAX_LENGTH} characters", "acknowledged_by"
+            f"{{acknowledged_by}} is longer than {NAME_MAX_LENGTH} characters", "acknowledged_by"
         )
-    problem = text_problem(name, "{field}", NAME_MAX_LENGTH)
+    problem = text_problem(name, "{acknowledged_by}", NAME_MAX_LENGTH)
     if problem:
         raise ValueError(problem, "acknowledged_by")
     if relationship not in RELATIONSHIPS:
         raise ValueError(
-            f"{{field}} {relationship!r} is not one of {', '.join(RELATIONSHIPS)}", "relationship"
+            f"{{relationship}} {relationship!r} is not one of {', '.join(RELATIONSHIPS)}",
+            "relationship",
         )
     return {"acknowledged_by": name, "relationship": relationship}
 

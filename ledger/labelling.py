@@ -32,11 +32,11 @@ class Waiting(NamedTuple):
     """Media waiting for a label, and those left out with the reason."""
 
     media_ids: list[str]
-    skipped: list[tuple[str, str]]
+    skipped: list[tuple[str, NotLabellable]]
 
 
-def label_problem(state: MediaState, home: str | None = None) -> str | None:
-    """Why this medium may not be labelled for sending, or None.
+def label_problem(state: MediaState, home: str | None = None) -> NotLabellable | None:
+    """Why this medium may not be labelled for sending (an error to raise or list), or None.
 
     Labels are for media this ledger issued (named sender, return address): never for a
     partner's medium announced by its manifest or one that arrived here unannounced. With
@@ -44,21 +44,24 @@ def label_problem(state: MediaState, home: str | None = None) -> str | None:
     """
     if state.expected or state.unexpected:
         how = "announced by its manifest" if state.expected else "an unexpected arrival"
-        return (
+        return NotLabellable(
             f"{state.media_id} is another organisation's medium ({how}): labels are printed "
             "only for media this ledger issued"
         )
     if home is not None and parse_media_id(state.media_id).issuer != home:
-        return (
+        return NotLabellable(
             f"{state.media_id} was issued by {parse_media_id(state.media_id).issuer}, not "
             f"{home}: labels are printed only for media this ledger issued"
         )
     if not state.destination:
-        return f"{state.media_id} has no destination: it cannot be labelled for sending"
+        return NotLabellable(
+            f"{state.media_id} has no destination: it cannot be labelled for sending"
+        )
     if not state.encrypted and not state.exception:
-        return (
+        return NotLabellable(
             f"{state.media_id} is not encrypted and has no recorded exception: it may not be "
-            "sent (an incident); register it again, encrypted or with --exception"
+            "sent (an incident); register it again, encrypted or with {exception}",
+            field="exception",
         )
     return None
 
@@ -76,7 +79,7 @@ def _facts(state: MediaState, orgs: dict[str, Any], home: Org) -> LabelFacts:
     """One medium's label facts, or NotLabellable."""
     problem = label_problem(state, home.code)
     if problem:
-        raise NotLabellable(problem)
+        raise problem
     destination = orgs.get(state.destination)
     if destination is None:
         raise NotLabellable(

@@ -72,7 +72,7 @@ def password_sent(
     """Record that (and how) a medium's password was sent. The password is never stored."""
     if via not in PASSWORD_ROUTES:
         raise InvalidValue(
-            f"{{field}} {via!r} is not one of {', '.join(PASSWORD_ROUTES)}", field="via"
+            f"{{via}} {via!r} is not one of {', '.join(PASSWORD_ROUTES)}", field="via"
         )
     media_id = str(parse_media_id(code))
     when = work.check_at(at)
@@ -81,7 +81,7 @@ def password_sent(
         raise InvalidValue(f"{media_id} is not encrypted: it has no password to send")
     detail: dict[str, Any] = {"via": via}
     if to:
-        detail["to"] = checked_text(to, "{field}", NAME_MAX, field="to")
+        detail["to"] = checked_text(to, "{to}", NAME_MAX, field="to")
     event = work.event(media_id, Action.PASSWORD_SENT, when, operator, detail)
     record(work.conn, [event], {media_id: events})
     return event
@@ -162,13 +162,13 @@ def tracking_for_scan(action: str, ref: str | None, *, station: bool = False) ->
         return None
     if action != Action.DISPATCH:
         raise InvalidValue(
-            "{field} goes with dispatch: it is the parcel's reference",
+            "{tracking} goes with dispatch: it is the parcel's reference",
             field="tracking",
         )
     if station:
         raise InvalidValue(
             "at the station, scan the parcel's tracking barcode after its discs "
-            "({field} is for media IDs given on the command line)",
+            "({tracking} is for media IDs given on the command line)",
             field="tracking",
         )
     return parse_tracking(ref)
@@ -241,7 +241,7 @@ def transfer(
     """Record an electronic transfer (no medium): one event under a transfer ID of its own."""
     if route not in TRANSFER_ROUTES:
         raise InvalidValue(
-            f"{{field}} {route!r} is not one of {', '.join(TRANSFER_ROUTES)}", field="route"
+            f"{{route}} {route!r} is not one of {', '.join(TRANSFER_ROUTES)}", field="route"
         )
     # The same checks as a registration's destination and study identifiers.
     target = normalised_registration("", destination, accession=accession, study_uid=study_uid)
@@ -267,8 +267,8 @@ def ir1_filed(
 ) -> Event:
     """Record the reference the risk system gave an IR1 filed for (medium, reason)."""
     if not ref.strip():
-        raise InvalidValue("{field} needs the risk system's reference number", field="ref")
-    detail = {"ref": checked_text(ref, "{field}", NAME_MAX, field="ref")}
+        raise InvalidValue("{ref} needs the risk system's reference number", field="ref")
+    detail = {"ref": checked_text(ref, "{ref}", NAME_MAX, field="ref")}
     return _ir1_event(work, code, Action.IR1_FILED, reason, detail, operator, at)
 
 
@@ -277,8 +277,8 @@ def ir1_closed(
 ) -> Event:
     """Close the IR1 (or IR1 candidate) for (medium, reason), saying why."""
     if not note.strip():
-        raise InvalidValue("closing an IR1 needs a {field} saying why", field="note")
-    detail = {"note": checked_text(note, "{field}", NOTE_MAX, field="note")}
+        raise InvalidValue("closing an IR1 needs a {note} saying why", field="note")
+    detail = {"note": checked_text(note, "{note}", NOTE_MAX, field="note")}
     return _ir1_event(work, code, Action.IR1_CLOSED, reason, detail, operator, at)
 
 
@@ -293,7 +293,7 @@ def _ir1_event(
 ) -> Event:
     if reason not in INCIDENT_REASONS:
         raise InvalidValue(
-            f"{{field}} {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})",
+            f"{{reason}} {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})",
             field="reason",
         )
     media_id = str(parse_media_id(code))

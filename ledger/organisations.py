@@ -72,7 +72,10 @@ def edit_org(
             )
         values["public_key"] = checked_public_key(public_key)
     if not values:
-        raise InvalidValue("nothing to change: give --name, --address, --email or --public-key")
+        raise InvalidValue(
+            "nothing to change: give {name}, {address}, {email} or {public_key}",
+            fields=("name", "address", "email", "public_key"),
+        )
     store.update_organisation(work.conn, known.code, values)
     return org(work.conn, known.code)
 

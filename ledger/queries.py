@@ -427,7 +427,7 @@ def list_media(
     """Media from the projection, optionally by status, destination or unexpected arrival."""
     if status and status not in {s.value for s in Status}:
         raise InvalidValue(
-            f"{{field}} {status!r} is not one of {', '.join(Status)}", field="status"
+            f"{{status}} {status!r} is not one of {', '.join(Status)}", field="status"
         )
     query = sa.select(M).order_by(M.c.media_id.desc())
     if unexpected:

@@ -40,7 +40,7 @@ def checked_text(
     value: str, what: str, limit: int, *, lines: bool = False, field: str | None = None
 ) -> str:
     """`value` trimmed, or InvalidValue saying why it cannot be stored (about `field`, which
-    `what` may name as `{field}`: each front end names its own control)."""
+    `what` may name in braces, `{to}` for field `to`: each front end names its own control)."""
     value = value.strip()
     problem = text_problem(value, what, limit, lines=lines)
     if problem:

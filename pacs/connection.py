@@ -7,7 +7,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from pacs.errors import PacsNotConfigured
+from pacs.errors import PacsNotConfigured, PacsSettingsMissing
 from pacs.query import DEFAULT_TIMEOUT, DicomWebSettings, DimseSettings, PacsSettings
 
 
@@ -25,17 +25,22 @@ def settings_from_options(
     calling_ae: str | None = None,
     timeout: float | None = None,
 ) -> PacsSettings | None:
-    """Settings from command-line options, or None when none was given."""
+    """Settings from the options given (command line or form), or None when none was."""
     dimse = (ae_title, host, port)
     if url and any(v is not None for v in dimse):
-        raise PacsNotConfigured("give either --pacs URL (DICOMweb) or --ae-title/--host/--port")
+        raise PacsNotConfigured(
+            "give either {url} URL (DICOMweb) or {ae_title}/{host}/{port}",
+            fields=("url", "ae_title", "host", "port"),
+        )
     wait = timeout if timeout is not None else DEFAULT_TIMEOUT
     if url:
         return DicomWebSettings(url, timeout=wait)
     if all(v is None for v in dimse):
         return None
     if ae_title is None or host is None or port is None:
-        raise PacsNotConfigured("DIMSE needs all of --ae-title, --host and --port")
+        raise PacsNotConfigured(
+            "DIMSE needs all of {ae_title}, {host} and {port}", fields=("ae_title", "host", "port")
+        )
     return DimseSettings(ae_title, host, port, calling_ae=calling_ae or "CUSTODY", timeout=wait)
 
 
@@ -59,14 +64,11 @@ def save_settings(path: Path, settings: PacsSettings) -> None:
 
 
 def load_settings(path: Path) -> PacsSettings:
-    """The settings in the file, or PacsNotConfigured saying how to write them."""
+    """The settings in the file, PacsSettingsMissing if none were saved, or PacsNotConfigured."""
     try:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PacsNotConfigured(
-            f"no PACS configured ({path} missing): run `custody pacs config --pacs URL` or "
-            "`custody pacs config --ae-title AE --host HOST --port PORT`, or give them here"
-        ) from None
+        raise PacsSettingsMissing(f"no PACS configured ({path} missing)") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise PacsNotConfigured(f"{path} is not readable TOML: {exc}") from None
     timeout = float(values.get("timeout", DEFAULT_TIMEOUT))

@@ -33,3 +33,7 @@ class DiscPatientMismatch(CustodyError):
 
 class PacsNotConfigured(CustodyError):
     """No PACS settings given or saved, or the settings file is not usable."""
+
+
+class PacsSettingsMissing(PacsNotConfigured):
+    """No PACS settings saved yet (the CLI says how to save them, the web app shows its form)."""

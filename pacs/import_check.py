@@ -164,8 +164,8 @@ def _checkable(
                 skipped[media_id] = MediaCheck(
                     media_id,
                     state.status,
-                    reason="no Study Instance UID recorded (register --from-disc or "
-                    "scan receive --disc)",
+                    reason="no Study Instance UID recorded: its disc was read neither when it "
+                    "was registered nor when it was received",
                 )
             else:
                 wanted[media_id] = (state, *expected)

@@ -49,14 +49,14 @@ def patient_nhs_number(disc: Disc, given: str | None) -> str:
         if not on_disc:
             ids = ", ".join(dict.fromkeys(s.patient_id or "(empty)" for s in disc.studies))
             raise DiscPatientMismatch(
-                f"the disc's patient ID ({ids}) is not an NHS number: give {{field}} NUMBER",
+                f"the disc's patient ID ({ids}) is not an NHS number: give {{nhs_number}} NUMBER",
                 field="nhs_number",
             )
         return on_disc[0]
     number = check_nhs_number(given)
     if on_disc and on_disc[0] != number:
         raise DiscPatientMismatch(
-            f"{{field}} {number} does not match the patient on the disc (NHS {on_disc[0]}): "
+            f"{{nhs_number}} {number} does not match the patient on the disc (NHS {on_disc[0]}): "
             "check you have the right disc",
             field="nhs_number",
         )
@@ -70,7 +70,10 @@ def with_disc(reg: Registration, disc: Disc) -> Registration:
     must be, as the disc's first study provides them.
     """
     if reg.accession or reg.study_uid:
-        raise InvalidValue("--from-disc takes the accession and study UID from the disc; drop them")
+        raise InvalidValue(
+            "{from_disc} takes the accession and study UID from the disc; drop them",
+            field="from_disc",
+        )
     studies = disc_studies(disc)
     first = studies[0]
     return replace(

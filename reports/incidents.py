@@ -271,8 +271,10 @@ def incidents(
     """`report incidents`: IR1 candidates that arose from `since` to the as-of day."""
     if since > as_of:
         raise InvalidValue(
-            f"--since {since.isoformat()} is after --as-of {as_of.isoformat()}: "
-            "give a period that starts on or before the day it ends"
+            f"{{since}} {since.isoformat()} is after {{as_of}} {as_of.isoformat()}: "
+            "give a period that starts on or before the day it ends",
+            field="since",
+            fields=("as_of",),
         )
     probe = basis(as_of, thresholds, [since.year])
     start = datetime.combine(since, datetime.min.time(), tzinfo=probe.end.tzinfo)

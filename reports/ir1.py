@@ -83,7 +83,7 @@ def draft(
     """The draft IR1 for a medium: for `reason`, or its first reason in the incident list."""
     if reason is not None and reason not in INCIDENT_REASONS:
         raise InvalidValue(
-            f"{{field}} {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})",
+            f"{{reason}} {reason!r} is not an incident reason ({', '.join(INCIDENT_REASONS)})",
             field="reason",
         )
     today = ledger.clock().astimezone(LONDON).date()

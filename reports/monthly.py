@@ -88,11 +88,11 @@ def month_start(month: str) -> date:
         start = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise InvalidValue(
-            f"{{field}} {month!r} is not a month like 2025-12", field="month"
+            f"{{month}} {month!r} is not a month like 2025-12", field="month"
         ) from None
     if not FIRST_MONTH <= start <= LAST_MONTH:
         raise InvalidValue(
-            f"{{field}} {month!r} is out of range: give a month from "
+            f"{{month}} {month!r} is out of range: give a month from "
             f"{FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}",
             field="month",
         )

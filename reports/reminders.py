@@ -73,8 +73,9 @@ def smtp_settings(path: Path | None) -> SmtpSettings:
     )
     if chosen is None:
         raise InvalidSmtpSettings(
-            "no SMTP settings: give --smtp-config FILE or set $CUSTODY_SMTP_CONFIG "
-            "(a TOML file with host, port, starttls, username, from)"
+            "no SMTP settings: give {smtp_config} FILE or set $CUSTODY_SMTP_CONFIG "
+            "(a TOML file with host, port, starttls, username, from)",
+            field="smtp_config",
         )
     try:
         values: dict[str, Any] = tomllib.loads(chosen.read_text(encoding="utf-8"))

@@ -55,10 +55,8 @@ _MEDIA_SHAPE = re.compile(r"[A-Z0-9]{3,5}[0-9]{8}[0-9A-Z]")
 MAX_CODE_LENGTH = 64
 # Same as the ledger's duplicate window, for scans queued while offline.
 DUPLICATE_WINDOW = timedelta(seconds=10)
-_NO_SITE = (
-    "ledger unreachable and this station has no site set, so nothing can be queued "
-    "(custody station-config --site CODE)"
-)
+# The CLI says how to set the site when the station starts.
+_NO_SITE = "ledger unreachable and this station has no site set, so nothing can be queued"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 # While offline, how often a scan tries the ledger again before queueing.
 RETRY_EVERY = timedelta(seconds=15)

@@ -11,10 +11,14 @@ NHS = NHS_NUMBERS[10:13]
 
 
 def custody(
-    db: str, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    db: str | None, *args: str, input: str | None = None, env: dict[str, str] | None = None
 ) -> Result:
-    """Run one `custody` command in-process against the ledger `db`: the tests' one way in."""
-    return CliRunner().invoke(app, ["--db", db, *args], input=input, env=env)
+    """Run one `custody` command in-process against the ledger `db`: the tests' one way in.
+
+    `db` None runs it with no `--db` (help, and commands that need no ledger).
+    """
+    ledger = [] if db is None else ["--db", db]
+    return CliRunner().invoke(app, [*ledger, *args], input=input, env=env)
 
 
 def ok(db: str, *args: str) -> str:

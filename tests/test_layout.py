@@ -74,6 +74,8 @@ def test_labels_use_only_ids_errors_and_private_files_from_ledger() -> None:
 
 
 def test_scan_path_imports_nothing_heavy(db_path: Path) -> None:
+    # A fresh interpreter measures what the command alone imports; tests.cli_helpers would
+    # bring pytest, hypothesis and the fixtures along, so the probe invokes the app itself.
     probe = (
         "import sys\n"
         "from typer.testing import CliRunner\n"

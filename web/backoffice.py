@@ -770,7 +770,7 @@ def labels_waiting(ledger: Ledger) -> dict[str, Any]:
     found.sort(key=lambda r: (r["labelled"] > 0, r["media_id"]))
     return {
         "media": found,
-        "skipped": [{"media_id": m, "reason": why} for m, why in waiting.skipped],
+        "skipped": [{"media_id": m, "reason": str(why)} for m, why in waiting.skipped],
         "templates": [(t.name, t.description) for t in TEMPLATES.values()],
     }
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cli.main import app
 from tests.cli_helpers import custody
@@ -189,7 +188,7 @@ def test_every_command_has_help() -> None:
     commands = _commands(app)
     assert ("scan",) in commands and ("org", "add") in commands
     for path in commands:
-        result = CliRunner().invoke(app, [*path, "--help"])
+        result = custody(None, *path, "--help")
         assert result.exit_code == 0, path
         assert "Usage:" in result.stdout
         summary = result.stdout.split("\n\n")[1].strip()

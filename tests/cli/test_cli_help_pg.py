@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
+from tests.cli_helpers import custody
 
 COMMANDS = [
     ["db", "status"],
@@ -20,7 +19,7 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_command_has_help(command: list[str]) -> None:
-    result = CliRunner().invoke(app, [*command, "--help"])
+    result = custody(None, *command, "--help")
     assert result.exit_code == 0
     summary = result.stdout.split("\n\n")[1].strip()
     assert summary and not summary.startswith("Options"), result.stdout

@@ -285,6 +285,8 @@ def test_scan_image_bad_file_is_one_line_and_records_nothing(
 
 
 def test_scan_without_image_loads_no_image_or_report_libraries(db_path: Path) -> None:
+    # A fresh interpreter measures what the command alone imports; tests.cli_helpers would
+    # bring pytest, hypothesis and the fixtures along, so the probe invokes the app itself.
     ledger = Ledger.open(str(db_path))
     code = str(ledger.home.code)
     ledger.engine.dispose()

@@ -21,14 +21,16 @@ from ledger.errors import LedgerBusy
 from tests.conftest import NHS
 
 UNSHARE = ["unshare", "--mount"] + (["--map-root-user"] if __import__("os").getuid() else [])
+ROOT = Path(__file__).resolve().parents[2]
+# The commands run in a process of their own, inside the mount namespace where the read-only
+# mount exists, through the tests' one runner.
 RUN = """
 import json, sys
-from typer.testing import CliRunner
-from cli.main import app
+from tests.cli_helpers import custody
 db, commands = sys.argv[1], json.loads(sys.argv[2])
 results = []
 for args in commands:
-    r = CliRunner().invoke(app, ["--db", db, *args])
+    r = custody(db, *args)
     results.append([r.exit_code, r.stdout, r.stderr])
 print(json.dumps(results))
 """
@@ -53,6 +55,7 @@ def run_read_only(mounted: Path, db: Path, commands: list[list[str]]) -> list[An
         capture_output=True,
         text=True,
         check=True,
+        cwd=ROOT,
     )  # fmt: skip
     return list(json.loads(done.stdout))
 

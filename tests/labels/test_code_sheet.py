@@ -44,14 +44,12 @@ def test_code_sheet_needs_codes_and_a_pdf(tmp_path: Path) -> None:
 @needs_pdftoppm
 def test_station_sheet_command_prints_every_code_a_scanner_reads_back(tmp_path: Path) -> None:
     """`custody station-sheet -o`: the PDF decodes to exactly the commands and badges."""
-    from typer.testing import CliRunner
-
-    from cli.main import app
     from station.wedge import sheet_entries
+    from tests.cli_helpers import custody
 
     out = tmp_path / "station-codes.pdf"
     args = ["station-sheet", "-o", str(out), "--operator", "k.wright", "--operator", "M Jones"]
-    result = CliRunner().invoke(app, args)
+    result = custody(None, *args)
     assert result.exit_code == 0, result.output
     expected = {code for code, _ in sheet_entries(["k.wright", "M Jones"])}
     assert {"CMDRECEIVE", "OPKWRIGHT", "OPMJONES"} <= expected

@@ -124,7 +124,7 @@ def test_waiting_for_label_leaves_out_media_of_other_issuers(ledger: Ledger) -> 
 
     ours = register(ledger)
     theirs = MediaState(media_id=str(make_media_id("RXH", 5)), destination="RGT")
-    assert label_problem(theirs, "RGT") == (
+    assert str(label_problem(theirs, "RGT")) == (
         f"{theirs.media_id} was issued by RXH, not RGT: labels are printed only for media this "
         "ledger issued"
     )

@@ -224,6 +224,8 @@ def test_pacs_config_round_trip(cli: Any, tmp_path: Path) -> None:
 
 
 def test_scan_without_disc_imports_no_pydicom(db_path: Path) -> None:
+    # A fresh interpreter measures what the command alone imports; tests.cli_helpers would
+    # bring pytest, hypothesis and the fixtures along, so the probe invokes the app itself.
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
