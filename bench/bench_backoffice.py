@@ -112,7 +112,7 @@ def main() -> int:
         print(f"generating {opts.media:,} media into {path} ...", flush=True)
         write_ledger(path, opts.media, 150_000, 6)
     ledger = Ledger.open(str(path))
-    accounts = Accounts(ledger.engine)
+    accounts = Accounts(ledger)
     known = {a.name for a in accounts.all()}
     for name, role in USERS.items():
         if name not in known:

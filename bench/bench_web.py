@@ -73,7 +73,7 @@ def prepare(url: str, desks: int, per_desk: int) -> list[list[str]]:
             [Registration(nhs_number=n, destination="RXH") for n in numbers], operator="bench"
         )
     ]
-    accounts = Accounts(ledger.engine)
+    accounts = Accounts(ledger)
     for d in range(desks):
         accounts.add(f"desk{d:03d}", roles=["post-room"], password=PASSWORD)
     ledger.engine.dispose()

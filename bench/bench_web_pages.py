@@ -87,7 +87,7 @@ def main() -> None:
         ).fetchone()[0]
     media_id, nhs, accession = middle
     ledger = Ledger.open(str(path))
-    accounts = Accounts(ledger.engine)
+    accounts = Accounts(ledger)
     if not any(a.name == "bench.pacs" for a in accounts.all()):
         accounts.add("bench.pacs", roles=["pacs-desk"], password=PASSWORD)
     client = TestClient(create_app(ledger=ledger))

@@ -34,4 +34,4 @@ def open_accounts(ctx: typer.Context) -> Accounts:
     """The accounts of this command's ledger."""
     from ledger.accounts import Accounts
 
-    return Accounts(open_ledger(ctx).engine)
+    return Accounts(open_ledger(ctx))

@@ -40,7 +40,7 @@ def remind(
     settings = smtp_settings(smtp_config)
     result = send_reminders(
         ledger,
-        Accounts(ledger.engine, clock=ledger.clock),
+        Accounts(ledger),
         day,
         load_thresholds(thresholds),
         settings,

@@ -520,7 +520,7 @@ def add_demo_accounts(ledger: Ledger) -> list[tuple[str, str, str]]:
 
     from ledger.accounts import ROLES, Accounts
 
-    accounts = Accounts(ledger.engine, clock=ledger.clock)
+    accounts = Accounts(ledger)
     made = []
     for role in ROLES:
         password = "demo-" + secrets.token_urlsafe(9)

@@ -14,7 +14,7 @@ import gzip
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -23,10 +23,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy.engine import Engine
 
-from ledger import store
-from ledger.clock import from_text, london, to_text, utcnow
+from ledger.clock import from_text, london, to_text
 from ledger.errors import (
     AccountExists,
     InvalidValue,
@@ -35,6 +33,7 @@ from ledger.errors import (
     WeakPassword,
 )
 from ledger.schema import AccountRow, Setting, SignInRow
+from ledger.work import OpenLedger, Work
 
 ACCOUNTS: sa.Table = AccountRow.__table__  # type: ignore[attr-defined]
 SIGN_INS: sa.Table = SignInRow.__table__  # type: ignore[attr-defined]
@@ -168,11 +167,11 @@ def _account(row: sa.Row) -> Account:
 
 
 class Accounts:
-    """The accounts of one ledger."""
+    """The accounts of one ledger, each change in a unit of work on it (its clock and its
+    transaction rules; no event is recorded)."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.engine = engine
-        self.clock = clock
+    def __init__(self, ledger: OpenLedger) -> None:
+        self.ledger = ledger
 
     def _row(self, conn: sa.Connection, name: str) -> sa.Row:
         row = conn.execute(sa.select(ACCOUNTS).where(ACCOUNTS.c.name == name)).first()
@@ -189,7 +188,8 @@ class Accounts:
         if problems:
             raise WeakPassword("; ".join(problems))
         digest = HASHER.hash(password)
-        with store.connect(self.engine, write=True) as conn:
+        with self.ledger.unit() as work:
+            conn = work.conn
             if conn.execute(sa.select(ACCOUNTS.c.name).where(ACCOUNTS.c.name == name)).first():
                 raise AccountExists(f"account {name} already exists")
             conn.execute(
@@ -199,7 +199,7 @@ class Accounts:
                     roles=",".join(role_list),
                     password_hash=digest,
                     disabled=False,
-                    created_at=to_text(self.clock()),
+                    created_at=to_text(work.now()),
                     failures=0,
                     session_epoch=0,
                 )
@@ -208,20 +208,20 @@ class Accounts:
 
     def get(self, name: str) -> Account:
         """One account by name."""
-        with store.connect(self.engine) as conn:
+        with self.ledger.reading() as conn:
             return _account(self._row(conn, name.strip().lower()))
 
     def all(self) -> list[Account]:
         """Every account, by name."""
-        with store.connect(self.engine) as conn:
+        with self.ledger.reading() as conn:
             return [_account(r) for r in conn.execute(sa.select(ACCOUNTS).order_by("name"))]
 
     def _update(self, name: str, **values: object) -> Account:
         name = name.strip().lower()
-        with store.connect(self.engine, write=True) as conn:
-            self._row(conn, name)
-            conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.name == name).values(**values))
-            return _account(self._row(conn, name))
+        with self.ledger.unit() as work:
+            self._row(work.conn, name)
+            work.conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.name == name).values(**values))
+            return _account(self._row(work.conn, name))
 
     def _next_epoch(self) -> sa.ColumnElement[int]:
         return ACCOUNTS.c.session_epoch + 1
@@ -270,12 +270,12 @@ class Accounts:
 
         Kept in the ledger so that every worker and every server over it shares it.
         """
-        with store.connect(self.engine, write=True) as conn:
+        with self.ledger.unit() as work:
             query = sa.select(SETTINGS.c.value).where(SETTINGS.c.key == SECRET_KEY)
-            found = conn.execute(query).scalar()
+            found = work.conn.execute(query).scalar()
             if found is None:
                 found = secrets.token_urlsafe(48)
-                conn.execute(sa.insert(SETTINGS).values(key=SECRET_KEY, value=found))
+                work.conn.execute(sa.insert(SETTINGS).values(key=SECRET_KEY, value=found))
             return str(found)
 
     # -- badges --------------------------------------------------------------------------
@@ -288,13 +288,15 @@ class Accounts:
         secret = "".join(secrets.choice(_ALPHABET) for _ in range(_BADGE_SECRET_LENGTH))
         code = BADGE_PREFIX + "B" + secret
         self._update(
-            account.name, badge_hash=badge_digest(code), badge_issued_at=to_text(self.clock())
+            account.name,
+            badge_hash=badge_digest(code),
+            badge_issued_at=to_text(self.ledger.clock()),
         )
         return code
 
     def badge_owner(self, code: str) -> str | None:
         """The name of the account that may use this badge now, or None."""
-        with store.connect(self.engine) as conn:
+        with self.ledger.reading() as conn:
             row = conn.execute(
                 sa.select(ACCOUNTS).where(ACCOUNTS.c.badge_hash == badge_digest(code))
             ).first()
@@ -310,20 +312,20 @@ class Accounts:
 
     def log(self, name: str, outcome: str, address: str | None, detail: str | None = None) -> None:
         """Record a sign-in, sign-out or failure."""
-        with store.connect(self.engine, write=True) as conn:
-            self._log(conn, name, outcome, address, detail)
+        with self.ledger.unit() as work:
+            self._log(work, name, outcome, address, detail)
 
     def _log(
         self,
-        conn: sa.Connection,
+        work: Work,
         name: str,
         outcome: str,
         address: str | None,
         detail: str | None = None,
     ) -> None:
-        conn.execute(
+        work.conn.execute(
             sa.insert(SIGN_INS).values(
-                at=to_text(self.clock()),
+                at=to_text(work.now()),
                 name=name[:80],
                 address=address,
                 outcome=outcome,
@@ -338,34 +340,34 @@ class Accounts:
         longer; after LOCK_AFTER the account is locked for LOCK_FOR, right password or not.
         """
         typed = name.strip().lower()
-        with store.connect(self.engine, write=True) as conn:
+        with self.ledger.unit() as work:
             # The failure is logged and counted in this transaction, so it is raised after it.
-            outcome = self._attempt(conn, typed, password, address)
+            outcome = self._attempt(work, typed, password, address)
         if isinstance(outcome, SignInRefused):
             raise outcome
         return outcome
 
     def _attempt(
-        self, conn: sa.Connection, typed: str, password: str, address: str | None
+        self, work: Work, typed: str, password: str, address: str | None
     ) -> Account | SignInRefused:
-        now = self.clock()
+        conn, now = work.conn, work.now()
         row = conn.execute(sa.select(ACCOUNTS).where(ACCOUNTS.c.name == typed)).first()
         if row is None:
             _burn(password)  # as slow as a real check, so names cannot be probed
-            self._log(conn, typed, "failed", address, "no such account")
+            self._log(work, typed, "failed", address, "no such account")
             return SignInRefused("wrong name or password")
         if row.disabled:
-            self._log(conn, typed, "refused", address, "account disabled")
+            self._log(work, typed, "refused", address, "account disabled")
             return SignInRefused("this account is disabled: ask an admin")
         if row.locked_until and from_text(row.locked_until) > now:
-            self._log(conn, typed, "refused", address, "account locked")
+            self._log(work, typed, "refused", address, "account locked")
             return SignInRefused(
                 f"too many failed sign-ins: locked until {london(from_text(row.locked_until))}"
             )
         if row.last_failure_at:
             wait_until = from_text(row.last_failure_at) + failure_wait(row.failures)
             if wait_until > now:
-                self._log(conn, typed, "refused", address, "too soon after a failure")
+                self._log(work, typed, "refused", address, "too soon after a failure")
                 seconds = int((wait_until - now).total_seconds()) + 1
                 return SignInRefused(f"too many failed sign-ins: try again in {seconds} s")
         if not _verified(row.password_hash, password):
@@ -376,30 +378,31 @@ class Accounts:
                 values.update(locked_until=to_text(now + LOCK_FOR), failures=0)
                 detail = "wrong password; account locked"
             conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.name == typed).values(**values))
-            self._log(conn, typed, "failed", address, detail)
+            self._log(work, typed, "failed", address, detail)
             return SignInRefused("wrong name or password")
         conn.execute(
             sa.update(ACCOUNTS)
             .where(ACCOUNTS.c.name == typed)
             .values(failures=0, last_failure_at=None, locked_until=None)
         )
-        self._log(conn, typed, "signed-in", address)
+        self._log(work, typed, "signed-in", address)
         return _account(self._row(conn, typed))
 
     def badge_sign_in(self, code: str, address: str | None) -> Account:
         """The account whose badge this is; SignInRefused for an unknown or revoked badge."""
         digest = badge_digest(code)
         outcome: Account | SignInRefused
-        with store.connect(self.engine, write=True) as conn:
-            row = conn.execute(sa.select(ACCOUNTS).where(ACCOUNTS.c.badge_hash == digest)).first()
+        with self.ledger.unit() as work:
+            query = sa.select(ACCOUNTS).where(ACCOUNTS.c.badge_hash == digest)
+            row = work.conn.execute(query).first()
             if row is None:
-                self._log(conn, "(badge)", "failed", address, "unknown or revoked badge")
+                self._log(work, "(badge)", "failed", address, "unknown or revoked badge")
                 outcome = SignInRefused("unknown or revoked badge")
-            elif row.disabled or (row.locked_until and from_text(row.locked_until) > self.clock()):
-                self._log(conn, row.name, "refused", address, "badge: account disabled or locked")
+            elif row.disabled or (row.locked_until and from_text(row.locked_until) > work.now()):
+                self._log(work, row.name, "refused", address, "badge: account disabled or locked")
                 outcome = SignInRefused(f"account {row.name} may not sign in now: ask an admin")
             else:
-                self._log(conn, row.name, "signed-in", address, "badge")
+                self._log(work, row.name, "signed-in", address, "badge")
                 outcome = _account(row)
         if isinstance(outcome, SignInRefused):
             raise outcome
@@ -408,7 +411,7 @@ class Accounts:
     def sign_ins(self, limit: int = 100) -> list[SignIn]:
         """The latest sign-ins, sign-outs and failures, newest first."""
         query = sa.select(SIGN_INS).order_by(SIGN_INS.c.id.desc()).limit(limit)
-        with store.connect(self.engine) as conn:
+        with self.ledger.reading() as conn:
             return [
                 SignIn(from_text(r.at), r.name, r.address, r.outcome, r.detail)
                 for r in conn.execute(query)

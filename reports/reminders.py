@@ -320,7 +320,8 @@ def _governance_reminders(
 
 def unsent(ledger: Ledger, reminder: Reminder, day: date) -> Reminder | None:
     """The reminder with only what this recipient has not been sent (today, or ever)."""
-    before = sent_log.sent_items(ledger.engine, reminder.to, day if reminder.daily else None)
+    with ledger.reading() as conn:
+        before = sent_log.sent_items(conn, reminder.to, day if reminder.daily else None)
     fresh = tuple(i for i in reminder.items if i.key not in before)
     return replace(reminder, items=fresh) if fresh else None
 
@@ -385,13 +386,8 @@ def send_reminders(
                 smtp.login(settings.username, password)
             for reminder in to_send:
                 smtp.send_message(message(reminder, settings.sender))
-                sent_log.record_sent(
-                    ledger.engine,
-                    reminder.to,
-                    as_of,
-                    (i.key for i in reminder.items),
-                    ledger.clock(),
-                )
+                with ledger.unit() as work:
+                    sent_log.record_sent(work, reminder.to, as_of, (i.key for i in reminder.items))
                 done.append((reminder.to, len(reminder.items)))
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         sent = f" after {len(done)} e-mail(s) (recorded)" if done else ""

@@ -360,7 +360,7 @@ class Station:
             return badge.operator
         if self.ledger is None or self.offline:
             return None
-        return Accounts(self.ledger.engine).badge_owner(code)
+        return Accounts(self.ledger).badge_owner(code)
 
     def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome.kind] += 1

@@ -124,7 +124,7 @@ def create_app(
             args=(opened, app.state.settings, app.state.reports),
             daemon=True,
         ).start()
-    app.state.accounts = library.Accounts(opened.engine, clock=opened.clock)
+    app.state.accounts = library.Accounts(opened)
     app.state.sessions = Sessions(
         secret or app.state.accounts.session_secret(), idle_seconds=idle_seconds
     )

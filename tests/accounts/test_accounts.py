@@ -27,8 +27,8 @@ GOOD = "correct horse battery"
 
 
 @pytest.fixture
-def accounts(ledger: Ledger, clock: Clock) -> Accounts:
-    return Accounts(ledger.engine, clock=clock)
+def accounts(ledger: Ledger) -> Accounts:
+    return Accounts(ledger)
 
 
 def test_add_and_list_with_several_roles(accounts: Accounts) -> None:
@@ -200,7 +200,7 @@ def test_demo_accounts_one_per_role_that_sign_in(ledger: Ledger) -> None:
 
     made = add_demo_accounts(ledger)
     assert [role for _, role, _ in made] == list(acc.ROLES)
-    accounts = Accounts(ledger.engine)
+    accounts = Accounts(ledger)
     for name, role, password in made:
         assert accounts.sign_in(name, password, None).roles == (role,)
 

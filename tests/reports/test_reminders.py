@@ -107,7 +107,7 @@ def overdue(ledger: Ledger, clock: Clock) -> dict[str, str]:
     ledger.scan("dispatch", lost, operator="sender")
     clock.now = datetime(2025, 12, 9, 10, 0, tzinfo=UTC)
     ledger.scan("lost", lost, operator="sender")
-    accounts = Accounts(ledger.engine, clock=clock)
+    accounts = Accounts(ledger)
     for name, role in (("pacs", "pacs-desk"), ("gov", "governance"), ("sender", "post-room")):
         accounts.add(name, roles=[role], password="a long enough password", email=f"{name}@nhs.net")
     return {"sent": sent, "lost": lost}

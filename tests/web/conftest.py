@@ -57,7 +57,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     ledger = Ledger.create(str(db), "RGT", "Cambridge University Hospitals")
     ledger.add_org("RXH", "University Hospitals Sussex")
     ledger.add_org("R1K", "London North West")
-    accounts = Accounts(ledger.engine, clock=ledger.clock)
+    accounts = Accounts(ledger)
     for role, name in USERS.items():
         accounts.add(name, roles=[role], password=PASSWORD, email=f"{name}@nhs.net")
     media = [

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from ledger import accounts as acc
 from ledger.accounts import Accounts
 from ledger.api import Registration
+from ledger.work import OpenLedger
 from tests.web.conftest import PASSWORD, USERS, Site, browser_sign_in, csrf_of, sign_in
 from tests.web.test_permissions import ROUTES
 from web.app import create_app
@@ -87,7 +88,7 @@ def test_locked_account_stays_locked(client_for: Client, site: Site) -> None:
     name = USERS["pacs-desk"]
     now = site.ledger.clock()
     clock = [now]
-    hammer = Accounts(site.ledger.engine, clock=lambda: clock[0])
+    hammer = Accounts(OpenLedger(site.ledger.engine, clock=lambda: clock[0]))
     for _ in range(acc.LOCK_AFTER):
         with pytest.raises(acc.SignInRefused):
             hammer.sign_in(name, "guess guess guess", "10.9.9.9")

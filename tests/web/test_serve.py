@@ -81,7 +81,7 @@ def test_desk_over_postgresql(pg_url: str) -> None:
     media_id = ledger.register(
         Registration(nhs_number="9434765919", destination="RXH"), operator="setup"
     ).media_id
-    Accounts(ledger.engine).add("j.smith", roles=["post-room"], password=PASSWORD)
+    Accounts(ledger).add("j.smith", roles=["post-room"], password=PASSWORD)
     with TestClient(create_app(pg_url)) as client:
         assert sign_in(client, "j.smith").status_code == 303
         page = client.get("/scan").text
