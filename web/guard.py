@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -87,6 +87,13 @@ class Visit:
         """A posted form field as text."""
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
+
+    async def upload(self, name: str) -> tuple[str, bytes] | None:
+        """A posted file's name and contents; None if no file was chosen."""
+        sent = self.form.get(name) if self.form is not None else None
+        if not isinstance(sent, UploadFile) or not sent.filename:
+            return None
+        return sent.filename, await sent.read()
 
     @property
     def wants_json(self) -> bool:
