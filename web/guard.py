@@ -140,6 +140,15 @@ def refusal(visit: Visit, status: int, message: str) -> Response:
     return visit.render("error.html", {"status": status, "message": message}, status)
 
 
+def attachment(body: bytes | str, name: str, media_type: str) -> Response:
+    """A file for the browser to save as `name` rather than show."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def page(name: str) -> Callable[[View], Callable[[Request], Awaitable[Response]]]:
     """Guard a view with the permission table's entry `name` and the CSRF check."""
 

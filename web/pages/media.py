@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.guard import Visit, page, refusal, route
+from web.guard import Visit, attachment, page, refusal, route
 from web.library import CustodyError
 
 
@@ -114,11 +114,7 @@ async def _pdf_download(visit: Visit, make: Callable[[], tuple[str, bytes]]) -> 
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(pdf, name, "application/pdf")
 
 
 @page("media-tracking")

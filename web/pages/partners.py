@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.guard import Visit, page, route
+from web.guard import Visit, attachment, page, route
 from web.library import CustodyError
 
 
@@ -64,12 +64,7 @@ async def export(visit: Visit) -> Response:
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc), status=400)
-    media_type = "text/csv" if name.endswith(".csv") else "application/json"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(data, name, "text/csv" if name.endswith(".csv") else "application/json")
 
 
 def routes() -> list[BaseRoute]:
