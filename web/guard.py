@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -88,6 +88,13 @@ class Visit:
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
 
+    async def upload(self, name: str) -> tuple[str, bytes] | None:
+        """A posted file's name and contents; None if no file was chosen."""
+        sent = self.form.get(name) if self.form is not None else None
+        if not isinstance(sent, UploadFile) or not sent.filename:
+            return None
+        return sent.filename, await sent.read()
+
     @property
     def wants_json(self) -> bool:
         """The page was asked for as .json."""
@@ -131,6 +138,15 @@ def refusal(visit: Visit, status: int, message: str) -> Response:
         )
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return visit.render("error.html", {"status": status, "message": message}, status)
+
+
+def attachment(body: bytes | str, name: str, media_type: str) -> Response:
+    """A file for the browser to save as `name` rather than show."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def page(name: str) -> Callable[[View], Callable[[Request], Awaitable[Response]]]:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.guard import Visit, page, route
+from web.guard import Visit, attachment, page, route
 from web.library import CustodyError
 
 
@@ -113,11 +113,7 @@ async def station_sheet(visit: Visit) -> Response:
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc), status=400)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": 'attachment; filename="station-sheet.pdf"'},
-    )
+    return attachment(pdf, "station-sheet.pdf", "application/pdf")
 
 
 def routes() -> list[BaseRoute]:

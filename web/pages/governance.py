@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.guard import Visit, page, refusal, route
+from web.guard import Visit, attachment, page, refusal, route
 from web.library import CustodyError
 
 
@@ -44,11 +44,7 @@ async def download(visit: Visit) -> Response:
         raise
     except CustodyError as exc:
         return refusal(visit, 400, str(exc))
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(data, name, media_type)
 
 
 @page("governance-chart")

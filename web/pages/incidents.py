@@ -3,6 +3,7 @@ as a printable A4 page laid out like Datix's DIF1, and the filed and closed reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -76,44 +77,39 @@ def _back(visit: Visit, note: str) -> Response:
     )
 
 
-@page("incident-filed")
-async def filed(visit: Visit) -> Response:
-    """Record that the IR1 was filed, with the risk system's reference."""
-    media_id, reason = _key(visit)
+async def _record(visit: Visit, record: Callable[[], str]) -> Response:
+    """Back to the draft with the note `record` returns, or the draft with its error."""
     try:
-        note = await run_in_threadpool(
-            backoffice.ir1_filed,
-            visit.ledger,
-            media_id,
-            reason,
-            visit.field("ref"),
-            operator=visit.user,
-        )
+        note = await run_in_threadpool(record)
     except library.LedgerUnreachable:
         raise
     except CustodyError as exc:
         return await _draft(visit, error=str(exc))
     return _back(visit, note)
+
+
+@page("incident-filed")
+async def filed(visit: Visit) -> Response:
+    """Record that the IR1 was filed, with the risk system's reference."""
+    media_id, reason = _key(visit)
+    return await _record(
+        visit,
+        lambda: backoffice.ir1_filed(
+            visit.ledger, media_id, reason, visit.field("ref"), operator=visit.user
+        ),
+    )
 
 
 @page("incident-close")
 async def close(visit: Visit) -> Response:
     """Close the IR1 (or decide none is needed), with a note saying why."""
     media_id, reason = _key(visit)
-    try:
-        note = await run_in_threadpool(
-            backoffice.ir1_closed,
-            visit.ledger,
-            media_id,
-            reason,
-            visit.field("note"),
-            operator=visit.user,
-        )
-    except library.LedgerUnreachable:
-        raise
-    except CustodyError as exc:
-        return await _draft(visit, error=str(exc))
-    return _back(visit, note)
+    return await _record(
+        visit,
+        lambda: backoffice.ir1_closed(
+            visit.ledger, media_id, reason, visit.field("note"), operator=visit.user
+        ),
+    )
 
 
 def routes() -> list[BaseRoute]:

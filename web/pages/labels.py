@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.guard import Visit, page, route
+from web.guard import Visit, attachment, page, route
 from web.library import CustodyError
 
 
@@ -45,11 +45,7 @@ async def print_labels(visit: Visit) -> Response:
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc), status=400)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(pdf, name, "application/pdf")
 
 
 def routes() -> list[BaseRoute]:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from web import library
-from web.guard import Visit, page, refusal, route
+from web.guard import Visit, attachment, page, refusal, route
 from web.library import CustodyError
 
 
@@ -57,41 +57,45 @@ def _back(media_id: str, note: str) -> Response:
     return RedirectResponse(f"/media/{quote(media_id)}?done={quote(note)}", status_code=303)
 
 
-@page("media-correct")
-async def correct(visit: Visit) -> Response:
-    """Void one of its events, with a reason; the signed-in user is who corrected it."""
+async def _record(visit: Visit, record: Callable[[], str]) -> Response:
+    """Back to the page with the note `record` returns, or the page with its error."""
     try:
-        await run_in_threadpool(
-            library.correct,
-            visit.ledger,
-            visit.field("event_id"),
-            reason=visit.field("reason"),
-            operator=visit.user,
-        )
+        note = await run_in_threadpool(record)
     except library.LedgerUnreachable:
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc))
-    return _back(_media_id(visit), "correction recorded")
+    return _back(_media_id(visit), note)
+
+
+@page("media-correct")
+async def correct(visit: Visit) -> Response:
+    """Void one of its events, with a reason; the signed-in user is who corrected it."""
+
+    def void() -> str:
+        library.correct(
+            visit.ledger, visit.field("event_id"), reason=visit.field("reason"), operator=visit.user
+        )
+        return "correction recorded"
+
+    return await _record(visit, void)
 
 
 @page("media-password-sent")
 async def password_sent(visit: Visit) -> Response:
     """Record that (and how) its password went separately; never the password itself."""
-    try:
-        await run_in_threadpool(
-            library.password_sent,
+
+    def sent() -> str:
+        library.password_sent(
             visit.ledger,
             _media_id(visit),
             via=visit.field("via"),
             to=visit.field("to"),
             operator=visit.user,
         )
-    except library.LedgerUnreachable:
-        raise
-    except CustodyError as exc:
-        return await _show(visit, error=str(exc))
-    return _back(_media_id(visit), "password route recorded")
+        return "password route recorded"
+
+    return await _record(visit, sent)
 
 
 @page("media-label")
@@ -110,29 +114,20 @@ async def _pdf_download(visit: Visit, make: Callable[[], tuple[str, bytes]]) -> 
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(pdf, name, "application/pdf")
 
 
 @page("media-tracking")
 async def tracking(visit: Visit) -> Response:
     """Attach its parcel's tracking reference to its dispatch (a Royal Mail S10 is checked)."""
-    try:
-        shown = await run_in_threadpool(
-            library.attach_tracking,
-            visit.ledger,
-            _media_id(visit),
-            visit.field("tracking"),
-            operator=visit.user,
+
+    def attach() -> str:
+        shown = library.attach_tracking(
+            visit.ledger, _media_id(visit), visit.field("tracking"), operator=visit.user
         )
-    except library.LedgerUnreachable:
-        raise
-    except CustodyError as exc:
-        return await _show(visit, error=str(exc))
-    return _back(_media_id(visit), f"tracking {shown} recorded")
+        return f"tracking {shown} recorded"
+
+    return await _record(visit, attach)
 
 
 @page("media-handover-form")
@@ -146,20 +141,18 @@ async def handover_form(visit: Visit) -> Response:
 @page("media-handover")
 async def handover(visit: Visit) -> Response:
     """Record that its recipient signed the handover form (who, and who they are to the patient)."""
-    try:
-        await run_in_threadpool(
-            library.acknowledge_handover,
+
+    def signed() -> str:
+        library.acknowledge_handover(
             visit.ledger,
             _media_id(visit),
             acknowledged_by=visit.field("acknowledged_by"),
             relationship=visit.field("relationship", "patient"),
             operator=visit.user,
         )
-    except library.LedgerUnreachable:
-        raise
-    except CustodyError as exc:
-        return await _show(visit, error=str(exc))
-    return _back(_media_id(visit), "signed handover form recorded")
+        return "signed handover form recorded"
+
+    return await _record(visit, signed)
 
 
 def routes() -> list[BaseRoute]:

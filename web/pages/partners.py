@@ -4,12 +4,11 @@ partner's manifest or receipts file uploaded; ours exported for a partner as a d
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web import backoffice, library
-from web.guard import Visit, page, route
+from web.guard import Visit, attachment, page, route
 from web.library import CustodyError
 
 
@@ -34,13 +33,13 @@ async def partners(visit: Visit) -> Response:
 @page("partners-import")
 async def upload(visit: Visit) -> Response:
     """A partner's manifest (JSON or CSV) or receipts file: the CLI's checks, all or nothing."""
-    sent = visit.form.get("file") if visit.form is not None else None
-    if not isinstance(sent, UploadFile) or not sent.filename:
+    sent = await visit.upload("file")
+    if sent is None:
         return await _show(visit, error="choose a manifest or receipts file", status=400)
-    data = await sent.read()
+    filename, data = sent
     try:
         imported = await run_in_threadpool(
-            backoffice.import_partner_file, visit.ledger, data, sent.filename, operator=visit.user
+            backoffice.import_partner_file, visit.ledger, data, filename, operator=visit.user
         )
     except library.LedgerUnreachable:
         raise
@@ -65,12 +64,7 @@ async def export(visit: Visit) -> Response:
         raise
     except CustodyError as exc:
         return await _show(visit, error=str(exc), status=400)
-    media_type = "text/csv" if name.endswith(".csv") else "application/json"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(data, name, "text/csv" if name.endswith(".csv") else "application/json")
 
 
 def routes() -> list[BaseRoute]:

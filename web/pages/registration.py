@@ -4,7 +4,6 @@ the ledger), or many from a CSV file (all or nothing, every bad row listed by li
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
@@ -71,13 +70,13 @@ async def register(visit: Visit) -> Response:
 @page("register-csv")
 async def register_csv(visit: Visit) -> Response:
     """A CSV file of registrations, all or nothing."""
-    upload = visit.form.get("file") if visit.form is not None else None
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    sent = await visit.upload("file")
+    if sent is None:
         return await _form(visit, error="choose a CSV file to upload", status=400)
-    data = await upload.read()
+    filename, data = sent
     try:
         ids = await run_in_threadpool(
-            library.register_csv, visit.ledger, data, upload.filename, operator=visit.user
+            library.register_csv, visit.ledger, data, filename, operator=visit.user
         )
     except library.LedgerUnreachable:
         raise
