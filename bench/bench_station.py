@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import nhs_number
 
@@ -36,7 +37,15 @@ def make_ledger(db: Path) -> list[str]:
     return [s.media_id for s in ledger.register_many(regs, operator="bench")]
 
 
-def latencies(env: dict[str, str], media: list[str]) -> tuple[float, list[float]]:
+class PipeRun(NamedTuple):
+    """One run of codes through `custody scan dispatch` on a pipe."""
+
+    first: float  # the first code's round trip: it opens the ledger, so it is reported apart
+    times: list[float]  # every other code's round trip
+    wall: float  # from the first code's result to the last's
+
+
+def latencies(env: dict[str, str], media: list[str]) -> PipeRun:
     """Drive `custody scan dispatch` one code at a time: write a line, time until its result."""
     proc = subprocess.Popen(
         [CUSTODY, "scan", "dispatch"],
@@ -47,7 +56,7 @@ def latencies(env: dict[str, str], media: list[str]) -> tuple[float, list[float]
     )
     assert proc.stdin is not None and proc.stdout is not None
     times = []
-    first = 0.0
+    first = started = 0.0
     for i, code in enumerate(media):
         start = time.perf_counter()
         proc.stdin.write(code.encode() + b"\n")
@@ -55,14 +64,15 @@ def latencies(env: dict[str, str], media: list[str]) -> tuple[float, list[float]
         line = proc.stdout.readline()
         elapsed = time.perf_counter() - start
         if not line.startswith(b"OK "):
-            raise SystemExit(f"unexpected result for {code}: {line!r}")
+            raise SystemExit(f"station: unexpected result for {code}: {line!r}")
         if i == 0:
-            first = elapsed  # includes opening the ledger: reported apart
+            first, started = elapsed, start + elapsed
         else:
             times.append(elapsed)
+    wall = time.perf_counter() - started
     proc.stdin.close()
     proc.wait(timeout=60)
-    return first, times
+    return PipeRun(first, times, wall)
 
 
 def start_up(env: dict[str, str], *, then_ready: bool = False) -> tuple[float, str]:
@@ -107,7 +117,7 @@ def main() -> None:
             "XDG_DATA_HOME": tmp,
             "CUSTODY_OPERATOR": "bench",
         }
-        first, times = latencies(env, media)
+        first, times, _ = latencies(env, media)
         ms = sorted(t * 1000 for t in times)
         median = statistics.median(ms)
         p99 = ms[int(len(ms) * 0.99) - 1]

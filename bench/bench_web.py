@@ -35,12 +35,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_station import CUSTODY, latencies
 from ledger.accounts import Accounts
 from ledger.api import Ledger
 from ledger.rules import Registration
 
 SERVER = os.environ.get("CUSTODY_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-CUSTODY = str(Path(sys.executable).parent / "custody")
 PASSWORD = "bench desk passphrase"
 AIM_P99_MS = 100.0
 STATION_CODES = 500
@@ -175,36 +175,6 @@ def run_desks(port: int, media: list[list[str]], rate: float, seconds: float) ->
     return times, len(times), wall
 
 
-def terminal_station(url: str, codes: list[str]) -> tuple[list[float], float]:
-    """`custody scan dispatch` through a pipe on the same ledger: per-code round trips."""
-    env = {**os.environ, "CUSTODY_DB": url, "CUSTODY_OPERATOR": "station"}
-    proc = subprocess.Popen(
-        [CUSTODY, "scan", "dispatch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    times = []
-    started = 0.0
-    for i, code in enumerate(codes):
-        start = time.perf_counter()
-        proc.stdin.write(code.encode() + b"\n")
-        proc.stdin.flush()
-        line = proc.stdout.readline()
-        if not line.startswith(b"OK "):
-            raise SystemExit(f"station: unexpected result for {code}: {line!r}")
-        if i == 0:
-            started = time.perf_counter()  # the first code opens the ledger: not counted
-        else:
-            times.append(time.perf_counter() - start)
-    wall = time.perf_counter() - started
-    proc.stdin.close()
-    proc.wait(timeout=60)
-    return times, wall
-
-
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -253,7 +223,9 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        station, station_wall = terminal_station(url, media[-1])
+        # The terminal station, through a pipe on the same ledger: per-code round trips.
+        env = {**os.environ, "CUSTODY_DB": url, "CUSTODY_OPERATOR": "station"}
+        _, station, station_wall = latencies(env, media[-1])
     print(
         f"web desks: {args.desks} desks at {args.rate:g} scans/s each for {args.seconds:g} s, "
         f"custody serve --workers 2 on PostgreSQL (127.0.0.1)"

@@ -30,6 +30,16 @@ HOW_TO_CONFIGURE = (
 # Tests replace this to run the watch loop without waiting.
 sleep: Callable[[float], None] = time.sleep
 
+# Where the PACS is, as `pacs config` saves it and `pacs verify` may give it for one run.
+PACS_URL = typer.Option(None, "--pacs", help=URL_HELP)
+AE_TITLE = typer.Option(None, "--ae-title", help="The PACS's AE title (DIMSE C-FIND).")
+HOST = typer.Option(None, "--host", help="The PACS's host name or address (DIMSE).")
+PORT = typer.Option(None, "--port", help="The PACS's DICOM port (DIMSE).")
+CALLING_AE = typer.Option(
+    None, "--calling-ae", help="Our AE title, as the PACS knows it (default CUSTODY)."
+)
+TIMEOUT = typer.Option(None, "--timeout", help="Seconds to wait for the PACS.")
+
 
 def _settings(
     url: str | None,
@@ -60,14 +70,12 @@ def _saved(path: Path) -> PacsSettings:
 
 @pacs_app.command("config")
 def config(
-    url: str = typer.Option(None, "--pacs", help=URL_HELP),
-    ae_title: str = typer.Option(None, "--ae-title", help="The PACS's AE title (DIMSE C-FIND)."),
-    host: str = typer.Option(None, "--host", help="The PACS's host name or address (DIMSE)."),
-    port: int = typer.Option(None, "--port", help="The PACS's DICOM port (DIMSE)."),
-    calling_ae: str = typer.Option(
-        None, "--calling-ae", help="Our AE title, as the PACS knows it (default CUSTODY)."
-    ),
-    timeout: float = typer.Option(None, "--timeout", help="Seconds to wait for the PACS."),
+    url: str = PACS_URL,
+    ae_title: str = AE_TITLE,
+    host: str = HOST,
+    port: int = PORT,
+    calling_ae: str = CALLING_AE,
+    timeout: float = TIMEOUT,
     path: Path = typer.Option(
         None, "--file", help="Settings file (default $XDG_CONFIG_HOME/custody/pacs.toml)."
     ),
@@ -102,14 +110,12 @@ def verify(
     rounds: int = typer.Option(
         None, "--rounds", help="Stop --watch after this many rounds (default: until Ctrl-C)."
     ),
-    url: str = typer.Option(None, "--pacs", help=URL_HELP),
-    ae_title: str = typer.Option(None, "--ae-title", help="The PACS's AE title (DIMSE C-FIND)."),
-    host: str = typer.Option(None, "--host", help="The PACS's host name or address (DIMSE)."),
-    port: int = typer.Option(None, "--port", help="The PACS's DICOM port (DIMSE)."),
-    calling_ae: str = typer.Option(
-        None, "--calling-ae", help="Our AE title, as the PACS knows it (default CUSTODY)."
-    ),
-    timeout: float = typer.Option(None, "--timeout", help="Seconds to wait for the PACS."),
+    url: str = PACS_URL,
+    ae_title: str = AE_TITLE,
+    host: str = HOST,
+    port: int = PORT,
+    calling_ae: str = CALLING_AE,
+    timeout: float = TIMEOUT,
     config_file: Path = typer.Option(
         None, "--config", help="Settings file (default $XDG_CONFIG_HOME/custody/pacs.toml)."
     ),

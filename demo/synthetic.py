@@ -89,6 +89,12 @@ def _working_time(rng: random.Random, day: datetime, *, back: bool = False) -> d
     )
 
 
+def _next_step_at(rng: random.Random, last: datetime, days: float) -> datetime:
+    """When a disc's next step happens: in working hours `days` after its last one, and at
+    least ten minutes after it."""
+    return max(_working_time(rng, last + timedelta(days=days)), last + timedelta(minutes=10))
+
+
 def _plan_media(rng: random.Random, now: datetime, count: int) -> list[_Plan]:
     import nhs_number
 
@@ -153,7 +159,7 @@ def _plan_journey(rng: random.Random, plan: _Plan, now: datetime) -> None:
 
     def step(days: float, action: str, site: str, who: list[str], late: bool = False) -> bool:
         nonlocal t
-        t = max(_working_time(rng, t + timedelta(days=days)), t + timedelta(minutes=10))
+        t = _next_step_at(rng, t, days)
         if t > now - timedelta(hours=1):
             return False
         delay = timedelta(days=rng.randint(2, 6)) if late else quick
@@ -361,7 +367,7 @@ def _incoming(ledger: Ledger, rng: random.Random, clock: list[datetime], now: da
         ledger.scan("receive", media_id, operator=rng.choice(POST_ROOM), at=at)
         steps = [("to-pacs", POST_ROOM, 0.5), ("imported", PACS_TEAM, 1.5)]
         for action, who, days in steps[: rng.choice([0, 1, 2, 2, 2])]:
-            at = max(_working_time(rng, at + timedelta(days=days)), at + timedelta(minutes=10))
+            at = _next_step_at(rng, at, days)
             if at > now - timedelta(hours=1):
                 break
             clock[0] = at + timedelta(minutes=5)

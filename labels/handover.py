@@ -64,32 +64,32 @@ class _Page:
     ) -> None:
         lines = textwrap.wrap(text, int((wrap or 999) * 10 / size)) if wrap else [text]
         for line in lines or [""]:
-            self.y += size * 0.3528 * 1.25  # points to millimetres, with line spacing
-            self.fig.text(
-                x / PAGE_MM[0],
-                1 - self.y / PAGE_MM[1],
-                line,
-                fontsize=size,
-                fontweight="bold" if bold else "normal",
-                va="baseline",
-            )
+            self._next_line(size)
+            self._put(x, line, size, bold)
         self.y += gap
 
     def row(
         self, cells: Iterable[tuple[float, str]], size: float = 9, *, bold: bool = False
     ) -> None:
         """One line of a table: each cell's text starting at its own x (millimetres)."""
-        self.y += size * 0.3528 * 1.25
+        self._next_line(size)
         for x, text in cells:
-            self.fig.text(
-                x / PAGE_MM[0],
-                1 - self.y / PAGE_MM[1],
-                text,
-                fontsize=size,
-                fontweight="bold" if bold else "normal",
-                va="baseline",
-            )
+            self._put(x, text, size, bold)
         self.y += 0.4
+
+    def _next_line(self, size: float) -> None:
+        self.y += size * 0.3528 * 1.25  # points to millimetres, with line spacing
+
+    def _put(self, x: float, text: str, size: float, bold: bool) -> None:
+        """`text` on the current line, starting `x` millimetres from the left edge."""
+        self.fig.text(
+            x / PAGE_MM[0],
+            1 - self.y / PAGE_MM[1],
+            text,
+            fontsize=size,
+            fontweight="bold" if bold else "normal",
+            va="baseline",
+        )
 
     def rule(self, gap: float = 3.0) -> None:
         y = 1 - (self.y + gap / 2) / PAGE_MM[1]

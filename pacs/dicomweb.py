@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pacs.errors import PacsQueryFailed, PacsUnreachable
-from pacs.query import DicomWebSettings, PacsStudy, batches
+from pacs.query import DicomWebSettings, PacsStudy, batches, held_studies
 
 STUDY_UID = "0020000D"
 SERIES_UID = "0020000E"
@@ -44,11 +44,7 @@ class DicomWebClient:
                         raise PacsQueryFailed(f"PACS reply lacks attribute {SERIES_INSTANCES}")
                     if study_uid in series:
                         series[study_uid][_value(match, SERIES_UID)] = count
-            for uid in wanted:
-                total = totals[uid]
-                if total is None:
-                    total = sum(series[uid].values())
-                found[uid] = PacsStudy(uid, total, series[uid])
+            found.update(held_studies(wanted, totals, series))
         return found
 
     def _search(self, level: str, study_uids: Sequence[str], count_tag: str) -> list[Any]:

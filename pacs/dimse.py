@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pacs.errors import PacsQueryFailed, PacsUnreachable
-from pacs.query import DimseSettings, PacsStudy, batches
+from pacs.query import DimseSettings, PacsStudy, batches, held_studies
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -48,11 +48,7 @@ class DimseClient:
                         study_uid = str(match.get("StudyInstanceUID", ""))
                         if study_uid in series:
                             series[study_uid][str(match.SeriesInstanceUID)] = count
-                for uid in wanted:
-                    total = totals[uid]
-                    if total is None:
-                        total = sum(series[uid].values())
-                    found[uid] = PacsStudy(uid, total, series[uid])
+                found.update(held_studies(wanted, totals, series))
         return found
 
     @contextmanager

@@ -7,7 +7,7 @@ studies, a few dozen UIDs per query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -60,3 +60,19 @@ def batches(items: Sequence[str], size: int) -> list[Sequence[str]]:
     """`items` without duplicates, cut into consecutive runs of at most `size`."""
     unique = list(dict.fromkeys(items))
     return [unique[start : start + size] for start in range(0, len(unique), max(size, 1))]
+
+
+def held_studies(
+    wanted: Sequence[str],
+    totals: Mapping[str, int | None],
+    series: Mapping[str, dict[str, int]],
+) -> dict[str, PacsStudy]:
+    """The `wanted` studies as the PACS holds them, by UID: each with the study's instance count
+    the PACS gave (`totals`) or, where it gave none, its series' counts added up."""
+    found: dict[str, PacsStudy] = {}
+    for uid in wanted:
+        total = totals[uid]
+        if total is None:
+            total = sum(series[uid].values())
+        found[uid] = PacsStudy(uid, total, series[uid])
+    return found
