@@ -200,12 +200,19 @@ def _media_events(
         yield current, rows
 
 
-def _content_problems(
-    rows: Sequence[Sequence[Any]],
-) -> tuple[list[Event] | None, list[Problem]]:
-    """Each stored event's hash checked against its content, and the events read back (None
-    if one cannot be read: its medium cannot be re-folded)."""
+class _Read(NamedTuple):
+    """A medium's stored events read back: the events (None if one cannot be read: the medium
+    cannot be re-folded), the stored text of each event's time, and what is wrong."""
+
+    events: list[Event] | None
+    texts: dict[datetime, str]
+    problems: list[Problem]
+
+
+def _content_problems(rows: Sequence[Sequence[Any]]) -> _Read:
+    """Each stored event read back and its hash checked against its content."""
     events: list[Event] = []
+    texts: dict[datetime, str] = {}
     problems = []
     for row in rows:
         try:
@@ -222,8 +229,9 @@ def _content_problems(
             text = f"event #{row[0]} ({row[1]}) does not verify: its content was changed"
             problems.append(Problem(row[0], row[2], text))
         events.append(event)
+        texts[event.at] = row[4]
     unreadable = any(p.unreadable for p in problems)
-    return (None if unreadable else events), problems
+    return _Read(None if unreadable else events, texts, problems)
 
 
 def _stored_media(conn: Connection, span: _Range = _Range()) -> Iterator[dict[str, Any]]:
@@ -442,12 +450,11 @@ def _media_pass(conn: Connection, span: _Range = _Range()) -> tuple[int, list[Pr
         mine = None
         if stored is not None and stored["media_id"] == media_id:
             mine, stored = stored, next(stored_rows, None)
-        events, found = _content_problems(rows)
+        events, texts, found = _content_problems(rows)
         problems += found
         if events is None:
             continue
         # The re-folded row's times are its events' times: their stored text is at hand.
-        texts = dict(zip([e.at for e in events], [row[4] for row in rows], strict=True))
         refolded = projected_row(media_id, events, texts)
         media += refolded is not None
         problems += _row_problems(media_id, mine, refolded)
