@@ -119,15 +119,35 @@ def main() -> int:
         print(f"  projection of {media:,} media rebuilt in {time.perf_counter() - t:.1f} s")
     custody = str(Path(sys.executable).with_name("custody"))
     load = os.getloadavg()[0]
+    read_s, read_cpu, _, _ = measure([sys.executable, __file__, "--read-only-baseline", str(path)])
+    print(
+        f"baseline: reading every event once (sqlite3, one process, no checks): {read_s:.1f} s "
+        f"wall, {read_cpu:.1f} s CPU"
+    )
     seconds, cpu, peak, code = measure([custody, "--db", str(path), "verify"])
     verdict = "ok" if code == 0 and seconds < TARGET_SECONDS else "OVER TARGET or FAILED"
     print(
         f"custody verify: {seconds:.1f} s wall, {cpu:.1f} s CPU (with its workers), peak "
         f"{peak / 1024**2:.0f} MB per process, exit {code} (target {TARGET_SECONDS:.0f} s) "
-        f"{verdict}; load average {load:.1f} on {os.cpu_count()} CPUs when it started"
+        f"{verdict}; {seconds / read_s:.1f}x the baseline's wall time, {cpu / read_cpu:.1f}x "
+        f"its CPU; load average {load:.1f} on {os.cpu_count()} CPUs when it started"
     )
     return 0 if code == 0 else 1
 
 
+def read_every_event(path: Path) -> None:
+    """The baseline: every event's columns read into Python once, in recording order."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    cursor = db.execute(
+        "SELECT seq, event_id, media_id, action, at, recorded_at, site, operator, detail, "
+        "prev_hash, hash FROM events ORDER BY seq"
+    )
+    while cursor.fetchmany(20_000):
+        pass
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--read-only-baseline"]:
+        read_every_event(Path(sys.argv[2]))
+        raise SystemExit(0)
     raise SystemExit(main())

@@ -21,16 +21,18 @@ import itertools
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import store
-from ledger.clock import from_text, to_text
+from ledger.clock import STORED_FORM, from_text, to_text
 from ledger.errors import InvalidValue, SigningKeyError
 from ledger.events import GENESIS, Action, Event, event_hash
 from ledger.signing import checkpoint_message, signed_by
@@ -102,11 +104,15 @@ def _raw_canonical(row: Sequence[Any]) -> str:
 
 
 _EMPTY: dict[str, Any] = {}  # shared by the many events with no detail; the fold never writes
+# Details repeat (a password's route, a partner's site): each text is parsed once, and events
+# with the same detail share one dict (nothing writes into an event's detail).
+_detail = lru_cache(maxsize=65_536)(json.loads)
+_stored_form = STORED_FORM.match
 
 
 def _time(text: str) -> datetime:
-    """A stored time; ValueError unless it is in the stored form (cheaper than from_text)."""
-    if len(text) != 27 or text[4] != "-" or text[26] != "Z":
+    """A stored time; ValueError unless it is exactly in the stored form."""
+    if type(text) is not str or _stored_form(text) is None:
         return from_text(text)  # raises, saying what the stored form is
     return datetime.fromisoformat(text)
 
@@ -114,17 +120,17 @@ def _time(text: str) -> datetime:
 def _event(row: Sequence[Any]) -> Event:
     seq, event_id, media_id, action, at, recorded_at, site, operator, detail, prev, digest = row
     return Event(
-        event_id=event_id,
-        media_id=media_id,
-        action=action,
-        at=_time(at),
-        recorded_at=_time(recorded_at),
-        site=site,
-        operator=operator,
-        detail=_EMPTY if detail == "{}" else json.loads(detail),
-        seq=seq,
-        prev_hash=prev,
-        hash=digest,
+        event_id,
+        media_id,
+        action,
+        _time(at),
+        _time(recorded_at),
+        site,
+        operator,
+        _EMPTY if detail == "{}" else _detail(detail),
+        seq,
+        prev,
+        digest,
     )
 
 
@@ -194,34 +200,38 @@ def _media_events(
         yield current, rows
 
 
-def _content_problems(
-    rows: Sequence[Sequence[Any]],
-) -> tuple[list[Event] | None, list[Problem]]:
-    """Each stored event's hash checked against its content, and the events read back (None
-    if one cannot be read: its medium cannot be re-folded)."""
-    events: list[Event] | None = []
+class _Read(NamedTuple):
+    """A medium's stored events read back: the events (None if one cannot be read: the medium
+    cannot be re-folded), the stored text of each event's time, and what is wrong."""
+
+    events: list[Event] | None
+    texts: dict[datetime, str]
+    problems: list[Problem]
+
+
+def _content_problems(rows: Sequence[Sequence[Any]]) -> _Read:
+    """Each stored event read back and its hash checked against its content."""
+    events: list[Event] = []
+    texts: dict[datetime, str] = {}
     problems = []
     for row in rows:
-        seq, event_id, media_id = row[0], row[1], row[2]
-        where = f"event #{seq} ({event_id})"
         try:
             event = _event(row)
         except ValueError as exc:
-            text = f"{where} of {media_id} cannot be read: {exc}"
-            problems.append(Problem(seq, media_id, text, unreadable=True))
-            events = None
+            text = f"event #{row[0]} ({row[1]}) of {row[2]} cannot be read: {exc}"
+            problems.append(Problem(row[0], row[2], text, unreadable=True))
             continue
         digest = row[10]
         if (
             _sha256(_raw_canonical(row).encode()).hexdigest() != digest
             and event_hash(event, row[9]) != digest
         ):
-            problems.append(
-                Problem(seq, media_id, f"{where} does not verify: its content was changed")
-            )
-        if events is not None:
-            events.append(event)
-    return events, problems
+            text = f"event #{row[0]} ({row[1]}) does not verify: its content was changed"
+            problems.append(Problem(row[0], row[2], text))
+        events.append(event)
+        texts[event.at] = row[4]
+    unreadable = any(p.unreadable for p in problems)
+    return _Read(None if unreadable else events, texts, problems)
 
 
 def _stored_media(conn: Connection, span: _Range = _Range()) -> Iterator[dict[str, Any]]:
@@ -263,11 +273,14 @@ def _row_problems(
     ]
 
 
-def projected_row(media_id: str, events: Sequence[Event]) -> dict[str, Any] | None:
-    """The projection row the events make, or None for an ID with no medium (a transfer)."""
+def projected_row(
+    media_id: str, events: Sequence[Event], texts: Mapping[datetime, str] | None = None
+) -> dict[str, Any] | None:
+    """The projection row the events make, or None for an ID with no medium (a transfer).
+    `texts`: the stored text of the events' times, if at hand."""
     if all(e.action == Action.TRANSFER for e in events):
         return None
-    return store.media_row(fold(media_id, events))
+    return store.media_row(fold(media_id, events), texts)
 
 
 class Expected(NamedTuple):
@@ -353,12 +366,13 @@ def verify(
 ) -> Verified:
     """Check the chain, every stored time, every projection row, every signed checkpoint
     and, if given, that the chain extends an expected head; every problem found."""
-    count, last, problems = check_links(conn)
-    if expected is not None and (problem := expected_problem(conn, expected)):
-        problems.append(problem)
-    checkpoints, latest, found = checkpoint_problems(conn, home, public_key)
-    problems += found
-    media, found = _media_in_parallel(conn, count) or _media_pass(conn)
+    with _media_check(conn) as media_result:
+        count, last, problems = check_links(conn)
+        if expected is not None and (problem := expected_problem(conn, expected)):
+            problems.append(problem)
+        checkpoints, latest, found = checkpoint_problems(conn, home, public_key)
+        problems += found
+        media, found = media_result()
     problems += found
     # Chain problems first, in recording order: the first of them is where it broke.
     chain = sorted((p for p in problems if p.seq is not None), key=lambda p: p.seq or 0)
@@ -366,13 +380,17 @@ def verify(
     return Verified(count, last, media, (*chain, *rest), checkpoints, public_key, latest)
 
 
-# A large SQLite ledger is re-folded by one process per CPU, each a range of media IDs.
+# A large SQLite ledger is re-folded by one process per CPU (the chain is checked in this
+# one meanwhile), each taking ranges of media IDs in turn.
 PARALLEL_FROM_EVENTS = 400_000
 MAX_WORKERS = 4
+SPANS_PER_WORKER = 4
 
 
-def _media_in_parallel(conn: Connection, events: int) -> tuple[int, list[Problem]] | None:
-    """The media pass split over processes (SQLite files, large ledgers), or None.
+@contextmanager
+def _media_check(conn: Connection) -> Iterator[Callable[[], tuple[int, list[Problem]]]]:
+    """The media pass: started in other processes for a large SQLite file (its result is
+    then collected by the function given), else run in this one when the function is called.
 
     Each process reads its range in a read transaction of its own; a write that lands
     between them is seen by some and not others, so run a large verify when the ledger is
@@ -380,20 +398,32 @@ def _media_in_parallel(conn: Connection, events: int) -> tuple[int, list[Problem
     """
     path = store.sqlite_path(str(conn.engine.url))
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if path is None or workers < 2 or events < PARALLEL_FROM_EVENTS:
-        return None
-    bounds = [
-        conn.exec_driver_sql(
-            "SELECT media_id FROM events ORDER BY media_id LIMIT 1 OFFSET ?",
-            (events * k // workers,),
-        ).scalar()
-        for k in range(1, workers)
-    ]
-    edges = [None, *sorted(b for b in bounds if b is not None), None]
-    spans = [_Range(lo, hi) for lo, hi in itertools.pairwise(edges) if lo is None or lo != hi]
-    with ProcessPoolExecutor(len(spans), mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = list(pool.map(_media_range, [str(path)] * len(spans), spans))
-    return sum(r[0] for r in results), [p for r in results for p in r[1]]
+    if path is None or workers < 2 or store.head(conn)[0] < PARALLEL_FROM_EVENTS:
+        yield lambda: _media_pass(conn)
+        return
+    spans = _spans(conn, workers * SPANS_PER_WORKER)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running = [pool.submit(_media_range, str(path), span) for span in spans]
+
+        def collected() -> tuple[int, list[Problem]]:
+            results = [future.result() for future in running]
+            return sum(r[0] for r in results), [p for r in results for p in r[1]]
+
+        yield collected
+
+
+def _spans(conn: Connection, parts: int) -> list[_Range]:
+    """Ranges of media IDs that cover every ID, about equal in size: cut at every n-th row of
+    the projection (which the ranges then check: a wrong cut only makes them unequal)."""
+    total = conn.exec_driver_sql("SELECT count(*) FROM media").scalar() or 0
+    step = max(total // parts, 1)
+    cuts = conn.exec_driver_sql(
+        "SELECT media_id FROM (SELECT media_id, row_number() OVER (ORDER BY media_id) AS n "
+        "FROM media) WHERE n % ? = 0",
+        (step,),
+    ).scalars()
+    edges = [None, *sorted(set(cuts))[: parts - 1], None]
+    return [_Range(low, high) for low, high in itertools.pairwise(edges)]
 
 
 def _media_range(target: str, span: _Range) -> tuple[int, list[Problem]]:
@@ -420,11 +450,12 @@ def _media_pass(conn: Connection, span: _Range = _Range()) -> tuple[int, list[Pr
         mine = None
         if stored is not None and stored["media_id"] == media_id:
             mine, stored = stored, next(stored_rows, None)
-        events, found = _content_problems(rows)
+        events, texts, found = _content_problems(rows)
         problems += found
         if events is None:
             continue
-        refolded = projected_row(media_id, events)
+        # The re-folded row's times are its events' times: their stored text is at hand.
+        refolded = projected_row(media_id, events, texts)
         media += refolded is not None
         problems += _row_problems(media_id, mine, refolded)
     while stored is not None:

@@ -743,8 +743,7 @@ def _event_from_json(data: Any) -> Event:
         aware_time(data.get("at"), "at")
         aware_time(data.get("recorded_at"), "recorded_at")
         event = event_from_json(data)
-        return replace(
-            event,
+        return event._replace(
             event_id=str(uuid.UUID(event.event_id)),
             media_id=str(parse_media_id(event.media_id)),
             action=str(Action(event.action)),

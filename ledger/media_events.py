@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -322,7 +321,7 @@ def record_events(work: Work, events: Iterable[Event]) -> tuple[list[Event], lis
     for e in unique:
         if e.event_id not in seen:
             stamp = {**e.detail, "recorded_elsewhere_at": to_text(e.recorded_at)}
-            by_media.setdefault(e.media_id, []).append(replace(e, recorded_at=now, detail=stamp))
+            by_media.setdefault(e.media_id, []).append(e._replace(recorded_at=now, detail=stamp))
     before = {media_id: work.events_of(media_id) for media_id in by_media}
     fresh = [e for new in by_media.values() for e in new]
     record(work.conn, fresh, before)

@@ -7,7 +7,6 @@ holds the writer lock, so the chain head moves once per event, in recording orde
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -35,7 +34,7 @@ def record(
         (event,) = new
         earlier = history.get(event.media_id, ())
         last = max((e.seq or 0 for e in earlier), default=0)
-        state = fold(event.media_id, [*earlier, replace(event, seq=last + 1)])
+        state = fold(event.media_id, [*earlier, event._replace(seq=last + 1)])
         written = store.append_unless_changed(conn, event, earlier, state)
         return None if written is None else [state]
     if not new:
@@ -60,4 +59,4 @@ def _state(
     registration makes 100,000 of these), anything else is the fold of its whole history."""
     if not earlier and len(added) == 1 and added[0][1].action == Action.REGISTER:
         return registered_state(added[0][1])
-    return fold(media_id, [*earlier, *(replace(e, seq=seq) for seq, e in added)])
+    return fold(media_id, [*earlier, *(e._replace(seq=seq) for seq, e in added)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -544,19 +544,25 @@ _STATE_VALUES = itemgetter(*(MediaState._fields.index(name) for name in _STATE_F
 
 # Every `*_at` field of MediaState is a datetime, stored as text.
 _TIME_FIELDS = [i for i, name in enumerate(_STATE_FIELDS) if name.endswith("_at")]
+_NO_TEXTS: Mapping[datetime, str] = {}
 
 
-def media_row(state: MediaState) -> dict[str, Any]:
-    """The projection row for a medium's state."""
+def media_row(state: MediaState, texts: Mapping[datetime, str] | None = None) -> dict[str, Any]:
+    """The projection row for a medium's state.
+
+    `texts`: the stored text of times already known (`verify` passes its events' own, and so
+    writes no time as text again).
+    """
+    texts = texts or _NO_TEXTS
     values = list(_STATE_VALUES(state))
     for i in _TIME_FIELDS:
         if values[i] is not None:
-            values[i] = to_text(values[i])
+            values[i] = texts.get(values[i]) or to_text(values[i])
     row = dict(zip(_STATE_FIELDS, values, strict=True))
     row["status"] = str(state.status) if state.status else "unknown"
     row["anomalies"] = len(state.anomalies)
     first = state.anomalies[0] if state.anomalies else None
-    row["first_anomaly_at"] = to_text(first.at) if first else None
+    row["first_anomaly_at"] = (texts.get(first.at) or to_text(first.at)) if first else None
     row["first_anomaly"] = first.text if first else None
     return row
 

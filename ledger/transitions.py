@@ -179,12 +179,6 @@ def anomaly_text(status: Status | None, action: str) -> str:
     return f"{action} while {status}: out of order"
 
 
-def is_unexpected_arrival(state: MediaState, event: Event) -> bool:
-    """A receipt that opens the history of another organisation's medium this ledger never knew."""
-    unexpected = bool(event.detail.get("unexpected"))
-    return state.status is None and event.action == A.RECEIVE and unexpected
-
-
 def import_check_of(action: str, detail: dict[str, object]) -> str | None:
     """What an import event says was checked: verified, present, partial, or None."""
     if action == A.IMPORT_PARTIAL:
@@ -218,10 +212,16 @@ def voided_ids(events: Iterable[Event]) -> set[str]:
 def effective(events: Iterable[Event]) -> list[Event]:
     """The events that count, in the order they happened: corrections applied, voided dropped."""
     events = list(events)
-    voided = voided_ids(events)
-    kept = [e for e in events if e.action != A.CORRECT and e.event_id not in voided]
+    if any(e.action == A.CORRECT for e in events):
+        voided = voided_ids(events)
+        events = [e for e in events if e.action != A.CORRECT and e.event_id not in voided]
     # The registration defines the medium, so it comes first even if a scan is dated earlier.
-    return sorted(kept, key=lambda e: (e.action not in DEFINING, e.at, e.seq or 0))
+    return sorted(events, key=_order)
+
+
+def _order(event: Event) -> tuple[bool, datetime, int]:
+    """Where an effective event comes in its medium's history."""
+    return (event.action not in DEFINING, event.at, event.seq or 0)
 
 
 def _registration_fields(d: dict[str, Any], issuer: str) -> dict[str, Any]:
@@ -240,77 +240,89 @@ def _registration_fields(d: dict[str, Any], issuer: str) -> dict[str, Any]:
     }
 
 
+def _registration(event: Event) -> dict[str, Any]:
+    """A medium's fields after its registration, the first event it has."""
+    return {
+        "status": S.REGISTERED,
+        "status_at": event.at,
+        "registered_at": event.at,
+        "registered": True,
+        **_registration_fields(event.detail, ""),
+    }
+
+
 def registered_state(event: Event) -> MediaState:
     """A medium's state after its registration, the first event it has (built whole: bulk
     registration makes 100,000 of these, and `replace` field by field is slow)."""
-    return MediaState(
-        media_id=event.media_id,
-        status=S.REGISTERED,
-        status_at=event.at,
-        registered_at=event.at,
-        registered=True,
-        **_registration_fields(event.detail, ""),
-    )
+    return MediaState(media_id=event.media_id, **_registration(event))
 
 
-def apply(state: MediaState, event: Event) -> MediaState:
-    """One event's effect on a medium's state."""
+# A medium before its first event, field by field in MediaState's order: the fold fills a copy.
+_BLANK: dict[str, Any] = {name: MediaState._field_defaults.get(name) for name in MediaState._fields}
+
+
+def _apply(state: dict[str, Any], event: Event) -> None:
+    """One event's effect on a medium's state (MediaState's fields, changed in place)."""
     action = event.action
     if action in DEFINING:
-        if state.status is None and action == A.REGISTER:
-            return registered_state(event)
-        state = state._replace(
-            registered=True,
-            expected=state.expected or action == A.EXPECTED,
-            **_registration_fields(event.detail, state.issuer),
-        )
-    if action == A.PASSWORD_SENT:
-        return state._replace(password_sent_at=event.at, password_via=event.detail.get("via"))
-    elif action == A.LABELLED:
-        return state._replace(labelled=state.labelled + 1)
-    elif action == A.TRACKING:
-        return state._replace(tracking=event.detail["ref"])
-    elif action == A.ACKNOWLEDGED:
-        return state._replace(acknowledged_at=event.at)
+        if state["status"] is None and action == A.REGISTER:
+            state.update(_registration(event))
+            return
+        state["registered"] = True
+        state["expected"] = state["expected"] or action == A.EXPECTED
+        state.update(_registration_fields(event.detail, state["issuer"]))
     if action not in TARGET:
-        return state
-    changes: dict[str, Any] = {_STAMP[action]: event.at}
+        if action == A.PASSWORD_SENT:
+            state["password_sent_at"] = event.at
+            state["password_via"] = event.detail.get("via")
+        elif action == A.LABELLED:
+            state["labelled"] += 1
+        elif action == A.TRACKING:
+            state["tracking"] = event.detail["ref"]
+        elif action == A.ACKNOWLEDGED:
+            state["acknowledged_at"] = event.at
+        return
+    status, at, detail = state["status"], event.at, event.detail
     problems = []
-    if is_unexpected_arrival(state, event):
+    if status is None and action == A.RECEIVE and detail.get("unexpected"):
         # Not ours and never announced: an arrival to follow up, not a scan out of order.
-        changes["unexpected"] = True
-        changes["issuer"] = event.detail.get("issuer", state.issuer)
-    elif (state.status, action) not in TRANSITIONS:
-        problems.append(anomaly_text(state.status, action))
-    if action != A.REGISTER and state.registered_at and event.at < state.registered_at:
+        state["unexpected"] = True
+        state["issuer"] = detail.get("issuer", state["issuer"])
+    elif (status, action) not in TRANSITIONS:
+        problems.append(anomaly_text(status, action))
+    if action != A.REGISTER and state["registered_at"] and at < state["registered_at"]:
         problems.append(f"{action} dated before the medium was registered")
     if problems:
-        changes["anomalies"] = (
-            *state.anomalies,
-            Anomaly(event.event_id, event.at, "; ".join(problems)),
-        )
+        anomaly = Anomaly(event.event_id, at, "; ".join(problems))
+        state["anomalies"] = (*state["anomalies"], anomaly)
     if action == A.RECEIVE:
-        changes["received_site"] = event.site
-        changes["misdelivered"] = bool(state.destination) and event.site != state.destination
+        state["received_site"] = event.site
+        state["misdelivered"] = bool(state["destination"]) and event.site != state["destination"]
         # Recorded unannounced stays so, even once a late manifest announces the disc.
-        changes["unexpected"] = state.unexpected or bool(event.detail.get("unexpected"))
-        if "studies" in event.detail:
-            changes["received_studies"] = studies_from_detail(event.detail["studies"])
-    if action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):
-        changes["import_check"] = import_check_of(action, event.detail)
-    if action in (A.DISPATCH, A.EXPECTED):
+        state["unexpected"] = state["unexpected"] or bool(detail.get("unexpected"))
+        if "studies" in detail:
+            state["received_studies"] = studies_from_detail(detail["studies"])
+    elif action in (A.IMPORTED, A.IMPORT_FAILED, A.IMPORT_PARTIAL):
+        state["import_check"] = import_check_of(action, detail)
+    elif action in (A.DISPATCH, A.EXPECTED):
         # A new parcel: the tracking reference of an earlier dispatch no longer applies;
         # a partner's manifest may carry the parcel's reference.
-        changes["tracking"] = event.detail.get("tracking")
-    return state._replace(status=TARGET[action], status_at=event.at, **changes)
+        state["tracking"] = detail.get("tracking")
+    state[_STAMP[action]] = at
+    state["status"] = TARGET[action]
+    state["status_at"] = at
 
 
 def fold(media_id: str, events: Iterable[Event]) -> MediaState:
-    """A medium's state: its effective events applied in the order they happened."""
-    state = MediaState(media_id=media_id)
+    """A medium's state: its effective events applied in the order they happened.
+
+    The state is a dict while the events are applied (one NamedTuple at the end, not one
+    per event: `verify` folds millions of media).
+    """
+    state = dict(_BLANK, media_id=media_id)
     for event in effective(events):
-        state = apply(state, event)
-    return state
+        _apply(state, event)
+    return MediaState._make(state.values())
 
 
 def duplicate_of(

@@ -173,8 +173,7 @@ def test_record_events_is_idempotent(ledger: Ledger, clock: Clock) -> None:
     media_id = register(ledger)
     result = ledger.scan("dispatch", media_id, operator="post")
     event = next(e for e in ledger.show(media_id).events if e.event_id == result.event_id)
-    later = replace(
-        event,
+    later = event._replace(
         event_id="8f0c4d55-2a2b-4a44-9d0e-0d6f2f0e1111",
         action="receive",
         at=event.at + timedelta(days=2),
@@ -191,7 +190,7 @@ def test_record_events_is_idempotent(ledger: Ledger, clock: Clock) -> None:
     assert ledger.record_events([later]) == ([], [later])
     assert ledger.show(media_id).state.status == Status.RECEIVED
     with pytest.raises(UnknownMedia):
-        ledger.record_events([replace(later, event_id="1" * 36, media_id="RXH000000019")])
+        ledger.record_events([later._replace(event_id="1" * 36, media_id="RXH000000019")])
 
 
 def test_scans_dated_in_the_future_are_refused(ledger: Ledger, clock: Clock) -> None:

@@ -290,7 +290,7 @@ def _receipt(media_id: str, action: str, **changes: Any) -> dict[str, Any]:
         operator="rxh.post",
         detail={},
     )
-    return dict(event_json(replace(event, **changes)))
+    return dict(event_json(event._replace(**changes)))
 
 
 def _receipts(events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def test_show_escapes_what_an_older_version_stored(ledger: Ledger) -> None:
 
     media_id = register(ledger)
     record = ledger.show(media_id)
-    forged = replace(record.events[0], operator=FORGED, detail={"note": "a\u202eb"})
+    forged = record.events[0]._replace(operator=FORGED, detail={"note": "a\u202eb"})
     lines = record_lines(MediaRecord(record.state, [forged]))
     assert len(lines) == len(record_lines(record))
     assert not any("\n" in line or "\u202e" in line for line in lines)
@@ -124,8 +124,7 @@ def test_partner_events_with_control_characters_are_refused(ledger: Ledger, cloc
     media_id = register(ledger)
     done = ledger.scan("dispatch", media_id, operator="post")
     event = next(e for e in ledger.show(media_id).events if e.event_id == done.event_id)
-    theirs = replace(
-        event,
+    theirs = event._replace(
         event_id="8f0c4d55-2a2b-4a44-9d0e-0d6f2f0e3333",
         action="receive",
         operator=FORGED,

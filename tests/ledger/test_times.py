@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,8 +93,7 @@ def test_a_journal_and_a_partners_events_cannot_bring_an_old_time_in(
     media_id = register(ledger)
     done = ledger.scan("dispatch", media_id, operator="post")
     dispatched = next(e for e in ledger.show(media_id).events if e.event_id == done.event_id)
-    old = replace(
-        dispatched,
+    old = dispatched._replace(
         event_id="8f0c4d55-2a2b-4a44-9d0e-0d6f2f0e2222",
         action="receive",
         at=datetime(1, 1, 1, tzinfo=UTC),
