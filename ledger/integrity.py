@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -209,8 +210,9 @@ class _Read(NamedTuple):
     problems: list[Problem]
 
 
-def _content_problems(rows: Sequence[Sequence[Any]]) -> _Read:
-    """Each stored event read back and its hash checked against its content."""
+def _content_problems(rows: Sequence[Sequence[Any]], *, hashes: bool = True) -> _Read:
+    """Each stored event read back and (unless `hashes` is False) its hash checked against
+    its content."""
     events: list[Event] = []
     texts: dict[datetime, str] = {}
     problems = []
@@ -223,7 +225,8 @@ def _content_problems(rows: Sequence[Sequence[Any]]) -> _Read:
             continue
         digest = row[10]
         if (
-            _sha256(_raw_canonical(row).encode()).hexdigest() != digest
+            hashes
+            and _sha256(_raw_canonical(row).encode()).hexdigest() != digest
             and event_hash(event, row[9]) != digest
         ):
             text = f"event #{row[0]} ({row[1]}) does not verify: its content was changed"
@@ -468,28 +471,44 @@ def rows_problems(
     conn: Connection, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[Problem]:
     """The media rows a report read (these columns), each re-folded from its events and
-    compared: how the ones that differ differ. Reads the events of those media only."""
+    compared: how the ones that differ differ. Reads the events of those media only (the
+    chain's hashes are `verify`'s to check)."""
     position = list(columns).index("media_id")
     stored = {row[position]: dict(zip(columns, row, strict=True)) for row in rows}
     ids = sorted(stored)
     problems: list[Problem] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        events: dict[str, list[Event]] = {m: [] for m in chunk}
-        found = conn.execute(
-            sa.text(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE media_id IN :ids ORDER BY seq"
-            ).bindparams(sa.bindparam("ids", expanding=True)),
-            {"ids": chunk},
-        )
-        for row in found:
-            events[row[2]].append(_event(row))
-        for media_id in chunk:
-            refolded = projected_row(media_id, events[media_id])
+    for i in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[i : i + _IDS_PER_QUERY]
+        events_of: dict[str, Sequence[Sequence[Any]]] = dict.fromkeys(chunk, ())
+        for media_id, read in itertools.groupby(_events_of(conn, chunk), itemgetter(2)):
+            events_of[media_id] = tuple(read)
+        for media_id, media_rows in events_of.items():
+            events, texts, found = _content_problems(media_rows, hashes=False)
+            problems += found
+            if events is None:
+                continue
+            refolded = projected_row(media_id, events, texts)
             if refolded is not None:
                 refolded = {c: refolded[c] for c in columns if c in refolded}
             problems += _row_problems(media_id, stored[media_id], refolded)
     return problems
+
+
+_IDS_PER_QUERY = 500
+
+
+def _events_of(conn: Connection, media_ids: Sequence[str]) -> Iterator[Sequence[Any]]:
+    """The stored events of these media, medium by medium, each in recording order."""
+    columns, order = _EVENT_COLUMNS, "ORDER BY media_id, seq"
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(media_ids))
+        yield from _stream(
+            conn, f"SELECT {columns} FROM events WHERE media_id IN ({marks}) {order}", media_ids
+        )
+        return
+    query = sa.text(f"SELECT {columns} FROM events WHERE media_id IN :ids {order}")
+    ids: Any = sa.bindparam("ids", expanding=True)
+    yield from conn.execute(query.bindparams(ids), {"ids": list(media_ids)})
 
 
 def rebuild_projection(conn: Connection) -> int:
