@@ -32,8 +32,10 @@ def failure_lines(exc: BaseException) -> list[str] | None:
 
 
 def message(exc: CustodyError) -> str:
-    """A library error as the command line says it: the inputs it names by their flags."""
-    return exc.shown(flag)
+    """A library error as the command line says it: the inputs it names by their flags, then
+    what to do about it, if the error says (`unknown organisation 'RZZ' (add it with ...)`)."""
+    shown = exc.shown(flag)
+    return f"{shown} ({exc.hint})" if exc.hint else shown
 
 
 def flag(field: str) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import typer
 
-from cli.app import app
+from cli.app import app, message
 from cli.context import open_accounts
 from cli.formats import scan_line
 from ledger.clock import london, utcnow
@@ -540,7 +540,7 @@ def run_live(station: Station, fd: int) -> int:
     ):
         run.loop(live, busy)
     if run.opener.error is not None:
-        console.print(f"error: {run.opener.error}", style="bold red", highlight=False)
+        console.print(f"error: {message(run.opener.error)}", style="bold red", highlight=False)
         return 1
     console.print(summary_line(station), highlight=False)
     return 0
@@ -594,7 +594,7 @@ def quick_start(args: list[str]) -> int | None:
     try:
         return start_station(os.environ.get("CUSTODY_DB") or None, args[1])
     except CustodyError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {message(exc)}", err=True)
         return 1
 
 

@@ -14,14 +14,22 @@ class CustodyError(Exception):
     as `{name}` (`"{since} 2026-01-31 is after {as_of} ..."`); `fields` lists every input it
     names, `field` first. `str()` shows each by its field's own name (the web app's form
     fields are named so), `shown(namer)` by the front end's name for it (the CLI's flag).
+    `hint` is what to do about it on the command line (`add it with custody org add`):
+    kept out of both, since a web page cannot run a command; the CLI adds it.
     """
 
     def __init__(
-        self, message: str = "", *, field: str | None = None, fields: Sequence[str] = ()
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        fields: Sequence[str] = (),
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.field = field
         self.fields = tuple(dict.fromkeys([*([field] if field else []), *fields]))
+        self.hint = hint
 
     def __str__(self) -> str:
         return self.shown(str)

@@ -93,5 +93,7 @@ def org(conn: sa.Connection, code: str) -> Org:
     code = check_ods(code)
     row = store.organisation(conn, code)
     if row is None:
-        raise UnknownOrganisation(f"unknown organisation {code!r} (add it with `custody org add`)")
+        raise UnknownOrganisation(
+            f"unknown organisation {code!r}", hint="add it with `custody org add`"
+        )
     return Org(row.code, row.name, row.address, row.home, row.email, row.public_key)

@@ -183,7 +183,8 @@ def _checked(
         more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ProjectionMismatch(
             f"the media projection disagrees with the events: {problems[0].text}{more}; "
-            "nothing reported (run `custody verify`, then `custody db rebuild`)"
+            "nothing reported",
+            hint="run `custody verify`, then `custody db rebuild`",
         )
     return Rows(names, rows)
 
