@@ -27,6 +27,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -126,7 +127,10 @@ def simulate(n: int, now: int, rng: np.random.Generator) -> dict[str, np.ndarray
 
 
 def write_ledger(path: Path, n: int, transfers: int, seed: int) -> dict[str, float]:
-    """Create the ledger with the API, then bulk-insert events and projection with sqlite3."""
+    """Create the ledger with the API (replacing any at `path`), then bulk-insert events and
+    projection with sqlite3."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     now_dt = utcnow().replace(microsecond=0)
     now = int(now_dt.timestamp())
@@ -407,19 +411,29 @@ def check_projection(path: Path, sample: int, seed: int) -> int:
     return bad
 
 
-def measure(args: list[str]) -> tuple[float, int, int]:
-    """Run a command in a child; its wall time, peak RSS in bytes, and exit code."""
+class Run(NamedTuple):
+    """A command run in a child: wall time, CPU seconds (it and its workers), peak RSS in
+    bytes (its largest process), exit code."""
+
+    seconds: float
+    cpu: float
+    peak: int
+    code: int
+
+
+def measure(args: list[str]) -> Run:
+    """Run a command in a child and measure it."""
     probe = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-        " r.returncode)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
     ).stdout.split()
-    return float(out[0]), int(out[1]) * 1024, int(out[2])
+    return Run(float(out[0]), float(out[1]), int(out[2]) * 1024, int(out[3]))
 
 
 def main() -> int:
@@ -438,8 +452,6 @@ def main() -> int:
     if opts.reuse and opts.keep and path.exists():
         print(f"reusing {path}")
     else:
-        for stale in (path, path.with_name("bench.db-wal"), path.with_name("bench.db-shm")):
-            stale.unlink(missing_ok=True)
         print(f"generating {opts.media:,} media over {MONTHS} months into {path} ...", flush=True)
         made = write_ledger(path, opts.media, opts.transfers, opts.seed)
         print(
@@ -483,7 +495,7 @@ def main() -> int:
     ok = bad == 0
     print(f"{'command':<36} {'seconds':>8} {'peak MB':>8}  target < {TARGET_SECONDS:.0f} s, < 3 GB")
     for name, args in runs.items():
-        seconds, peak, code = measure(args)
+        seconds, _cpu, peak, code = measure(args)
         passed = code == 0 and seconds < TARGET_SECONDS and peak < TARGET_BYTES
         ok &= passed
         print(

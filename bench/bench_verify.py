@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_reports import write_ledger  # noqa: E402
+from bench.bench_reports import measure, write_ledger  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.clock import from_text  # noqa: E402
 from ledger.events import GENESIS, Event, detail_text, event_hash  # noqa: E402
@@ -77,21 +76,6 @@ def chain(path: Path) -> int:
     return count
 
 
-def measure(args: list[str]) -> tuple[float, float, int, int]:
-    """Run a command in a child: wall time, CPU seconds (it and its workers), peak RSS, exit."""
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
-    ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]) * 1024, int(out[3])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=int, default=1_000_000)
@@ -104,8 +88,6 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.db"
     if not (opts.reuse and path.exists()):
-        for stale in (path, path.with_name("bench.db-wal"), path.with_name("bench.db-shm")):
-            stale.unlink(missing_ok=True)
         print(f"generating {opts.media:,} media into {path} ...", flush=True)
         made = write_ledger(path, opts.media, opts.transfers, opts.seed)
         print(f"  {made['events']:,} events in {made['generate_s']:.1f} s", flush=True)

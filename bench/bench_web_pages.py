@@ -69,8 +69,6 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.db"
     if not (opts.reuse and path.exists()):
-        for stale in (path, path.with_name("bench.db-wal"), path.with_name("bench.db-shm")):
-            stale.unlink(missing_ok=True)
         print(f"generating {opts.media:,} media into {path} ...", flush=True)
         write_ledger(path, opts.media, opts.media // 10, seed=13)
     with sqlite3.connect(path) as db:

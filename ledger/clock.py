@@ -15,7 +15,7 @@ FUTURE_TOLERANCE = timedelta(minutes=2)
 # No imaging disc was tracked by this product before it; an earlier time is a typing slip.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 # The stored form, exactly: four-digit year, microseconds, Z.
-STORED_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z", re.ASCII)
+_STORED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z", re.ASCII)
 
 
 def utcnow() -> datetime:
@@ -34,7 +34,7 @@ def to_text(moment: datetime) -> str:
 
 def from_text(text: str) -> datetime:
     """A stored time back as an aware UTC datetime; ValueError for text not in the stored form."""
-    if not isinstance(text, str) or not STORED_FORM.match(text):
+    if not isinstance(text, str) or not _STORED.match(text):
         raise ValueError(f"{text!r} is not a stored time (YYYY-MM-DDTHH:MM:SS.ffffffZ)")
     return datetime.fromisoformat(text)
 

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import store
-from ledger.clock import STORED_FORM, from_text, to_text
+from ledger.clock import from_text, to_text
 from ledger.errors import InvalidValue, SigningKeyError
 from ledger.events import GENESIS, Action, Event, event_hash
 from ledger.signing import checkpoint_message, signed_by
@@ -108,14 +108,6 @@ _EMPTY: dict[str, Any] = {}  # shared by the many events with no detail; the fol
 # Details repeat (a password's route, a partner's site): each text is parsed once, and events
 # with the same detail share one dict (nothing writes into an event's detail).
 _detail = lru_cache(maxsize=65_536)(json.loads)
-_stored_form = STORED_FORM.match
-
-
-def _time(text: str) -> datetime:
-    """A stored time; ValueError unless it is exactly in the stored form."""
-    if type(text) is not str or _stored_form(text) is None:
-        return from_text(text)  # raises, saying what the stored form is
-    return datetime.fromisoformat(text)
 
 
 def _event(row: Sequence[Any]) -> Event:
@@ -124,8 +116,8 @@ def _event(row: Sequence[Any]) -> Event:
         event_id,
         media_id,
         action,
-        _time(at),
-        _time(recorded_at),
+        from_text(at),
+        from_text(recorded_at),
         site,
         operator,
         _EMPTY if detail == "{}" else _detail(detail),
@@ -187,18 +179,10 @@ def _media_events(
     conn: Connection, span: _Range = _Range()
 ) -> Iterator[tuple[str, list[Sequence[Any]]]]:
     """Each medium's stored events (rows), medium by medium."""
-    current: str | None = None
-    rows: list[Sequence[Any]] = []
     where, params = span.where()
     sql = f"SELECT {_EVENT_COLUMNS} FROM events {where}ORDER BY media_id, seq"
-    for row in _stream(conn, sql, params):
-        if row[2] != current:
-            if current is not None:
-                yield current, rows
-            current, rows = row[2], []
-        rows.append(row)
-    if current is not None:
-        yield current, rows
+    for media_id, rows in itertools.groupby(_stream(conn, sql, params), itemgetter(2)):
+        yield media_id, list(rows)
 
 
 class _Read(NamedTuple):
@@ -210,7 +194,7 @@ class _Read(NamedTuple):
     problems: list[Problem]
 
 
-def _content_problems(rows: Sequence[Sequence[Any]], *, hashes: bool = True) -> _Read:
+def _read_back(rows: Sequence[Sequence[Any]], *, hashes: bool = True) -> _Read:
     """Each stored event read back and (unless `hashes` is False) its hash checked against
     its content."""
     events: list[Event] = []
@@ -453,7 +437,7 @@ def _media_pass(conn: Connection, span: _Range = _Range()) -> tuple[int, list[Pr
         mine = None
         if stored is not None and stored["media_id"] == media_id:
             mine, stored = stored, next(stored_rows, None)
-        events, texts, found = _content_problems(rows)
+        events, texts, found = _read_back(rows)
         problems += found
         if events is None:
             continue
@@ -483,7 +467,7 @@ def rows_problems(
         for media_id, read in itertools.groupby(_events_of(conn, chunk), itemgetter(2)):
             events_of[media_id] = tuple(read)
         for media_id, media_rows in events_of.items():
-            events, texts, found = _content_problems(media_rows, hashes=False)
+            events, texts, found = _read_back(media_rows, hashes=False)
             problems += found
             if events is None:
                 continue
