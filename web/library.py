@@ -33,6 +33,7 @@ from ledger.errors import (
 from ledger.events import SCAN_ACTIONS
 from ledger.handover import RELATIONSHIPS, acknowledgement_problem
 from ledger.ids import check_nhs_number, parse_media_id, parse_tracking
+from ledger.registration import CSV_COLUMNS
 from ledger.rules import EXCEPTIONS, KINDS, PASSWORD_ROUTES, Registration
 from ledger.transitions import MediaState
 from station.wedge import (
@@ -47,6 +48,7 @@ from station.wedge import (
 )
 
 __all__ = [
+    "CSV_COLUMNS",
     "EXCEPTIONS",
     "KINDS",
     "PASSWORD_ROUTES",

@@ -11,18 +11,8 @@ from web import library
 from web.guard import Visit, page, route
 from web.library import BulkRejected, CustodyError
 
-FIELDS = (
-    "nhs_number",
-    "destination",
-    "accession",
-    "study_uid",
-    "kind",
-    "urgent",
-    "encrypted",
-    "exception",
-    "approved_by",
-    "exception_reason",
-)
+# The form asks for what a row of a registration CSV file holds.
+FIELDS = library.CSV_COLUMNS
 
 
 async def _form(
